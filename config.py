@@ -1,0 +1,109 @@
+"""Theo's settings, read once from the environment and checked at start-up.
+
+A missing or contradictory setting stops the app with a message naming the
+variable, instead of failing on the first customer message.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+TRUE_WORDS = {"1", "true", "yes", "on", "sim"}
+FALSE_WORDS = {"0", "false", "no", "off", "nao", "não", ""}
+
+
+class ConfigError(ValueError):
+    """A setting is missing, malformed or contradicts another."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting Theo reads; see `.env.example` for what each one means."""
+
+    zapi_instance_id: str = ""
+    zapi_token: str = ""
+    zapi_client_token: str = ""
+    zapi_base_url: str = "https://api.z-api.io"
+    zapi_interactive: bool = False
+    zapi_connect_timeout: float = 3.05
+    zapi_read_timeout: float = 15.0
+    zapi_retries: int = 3
+    session_ttl_seconds: int = 1800
+    max_invalid_attempts: int = 3
+    database_url: str = ""
+    sqlite_path: str = str(ROOT / "instance" / "theo.sqlite3")
+    data_dir: str = str(ROOT / "data")
+    attendance_hours: str = ""
+    attendance_timezone: str = "America/Sao_Paulo"
+    request_deadline_business_days: int = 2
+    max_body_bytes: int = 64 * 1024
+    max_text_chars: int = 2000
+    log_level: str = "INFO"
+
+    @property
+    def console_mode(self) -> bool:
+        """True when no Z-API instance is configured: replies go to the console."""
+        return not (self.zapi_instance_id or self.zapi_token)
+
+
+ENV_NAMES = {f.name: f.name.upper() for f in fields(Config)}
+
+
+def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+    """Build the configuration from `environ` (default: os.environ) plus overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for field in fields(Config):
+        raw = environ.get(ENV_NAMES[field.name])
+        if raw is not None and raw.strip() != "":
+            values[field.name] = _convert(field.name, raw.strip(), field.type)
+    config = replace(Config(), **values, **overrides)
+    validate(config)
+    return replace(
+        config, data_dir=_from_root(config.data_dir), sqlite_path=_from_root(config.sqlite_path)
+    )
+
+
+def _from_root(path: str) -> str:
+    """Relative paths are relative to the project folder, wherever Theo is started from."""
+    return str(ROOT / path) if not Path(path).is_absolute() else path
+
+
+def _convert(name: str, raw: str, kind: Any) -> Any:
+    env = ENV_NAMES[name]
+    if kind in ("bool", bool):
+        if raw.lower() in TRUE_WORDS | FALSE_WORDS:
+            return raw.lower() in TRUE_WORDS
+        raise ConfigError(f"{env} must be true or false, got {raw!r}")
+    if kind in ("int", int, "float", float):
+        number_type = int if kind in ("int", int) else float
+        try:
+            return number_type(raw)
+        except ValueError:
+            raise ConfigError(f"{env} must be a number, got {raw!r}") from None
+    return raw
+
+
+def validate(config: Config) -> None:
+    """Raise ConfigError naming the variable when settings do not fit together."""
+    if bool(config.zapi_instance_id) != bool(config.zapi_token):
+        missing = "ZAPI_TOKEN" if config.zapi_instance_id else "ZAPI_INSTANCE_ID"
+        raise ConfigError(
+            f"{missing} is not set: set both ZAPI_INSTANCE_ID and ZAPI_TOKEN, "
+            "or neither to run in console mode"
+        )
+    if not config.zapi_base_url.startswith(("https://", "http://")):
+        raise ConfigError("ZAPI_BASE_URL must start with https:// (or http:// for a local fake)")
+    positive = ("session_ttl_seconds", "max_invalid_attempts", "max_body_bytes", "max_text_chars")
+    for name in positive:
+        if getattr(config, name) <= 0:
+            raise ConfigError(f"{ENV_NAMES[name]} must be greater than zero")
+    if config.zapi_connect_timeout <= 0 or config.zapi_read_timeout <= 0:
+        raise ConfigError("ZAPI_CONNECT_TIMEOUT and ZAPI_READ_TIMEOUT must be greater than zero")
+    if config.zapi_retries < 0 or config.request_deadline_business_days < 0:
+        raise ConfigError("ZAPI_RETRIES and REQUEST_DEADLINE_BUSINESS_DAYS cannot be negative")

@@ -1,0 +1,123 @@
+"""Reading Z-API "on-message-received" callbacks into plain messages.
+
+`parse_callback` decides, for any JSON body, one of three things: a message
+Theo must handle (`Incoming`), a callback to acknowledge and ignore (`None`),
+or a malformed body (`PayloadError`, answered with a 400).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+RECEIVED_CALLBACK = "receivedcallback"
+MEDIA_FIELDS = ("image", "audio", "video", "document", "sticker", "location", "contact", "poll")
+# Flags that mark callbacks Theo never answers (see the Z-API contract).
+IGNORED_FLAGS = (
+    "isGroup",
+    "isNewsletter",
+    "broadcast",
+    "isStatusReply",
+    "waitingMessage",
+    "isEdit",
+)
+IGNORED_PHONE_MARKS = ("-group", "@g.us", "@newsletter", "@broadcast", "status@")
+MAX_ID_CHARS = 200
+
+Kind = Literal["text", "media", "takeover"]
+
+
+class PayloadError(ValueError):
+    """The body is not a usable Z-API callback."""
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One customer message, reduced to what the bot needs."""
+
+    message_id: str
+    phone: str
+    kind: Kind
+    text: str = ""
+    choice_id: str | None = None
+    media_type: str = ""
+
+
+def parse_callback(payload: Any, *, max_text_chars: int = 4096) -> Incoming | None:
+    """An `Incoming` to handle, None to ignore, or PayloadError when malformed."""
+    if not isinstance(payload, dict):
+        raise PayloadError("the body must be a JSON object")
+    callback_type = payload.get("type")
+    if not isinstance(callback_type, str) or not callback_type.strip():
+        raise PayloadError("field 'type' is missing or not a string")
+    if callback_type.strip().lower() != RECEIVED_CALLBACK:
+        return None
+    message_id = _required_str(payload, "messageId")
+    phone = _required_str(payload, "phone")
+    if _is_ignored(payload, phone):
+        return None
+    if payload.get("fromMe") is True:
+        # Sent by our own number: our API sends echo back with fromApi; anything
+        # else was typed by a person on the company phone, i.e. an attendant.
+        return None if payload.get("fromApi") is True else Incoming(message_id, phone, "takeover")
+    return _content(payload, message_id, phone, max_text_chars)
+
+
+def _required_str(payload: dict, name: str) -> str:
+    value = payload.get(name)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise PayloadError(f"field '{name}' is missing or not a string")
+    if len(value) > MAX_ID_CHARS:
+        raise PayloadError(f"field '{name}' is too long")
+    return value.strip()
+
+
+def _is_ignored(payload: dict, phone: str) -> bool:
+    if any(payload.get(flag) is True for flag in IGNORED_FLAGS):
+        return True
+    if payload.get("notification") or payload.get("reaction") is not None:
+        return True
+    return any(mark in phone for mark in IGNORED_PHONE_MARKS)
+
+
+def _content(payload: dict, message_id: str, phone: str, max_chars: int) -> Incoming:
+    text = payload.get("text")
+    if text is not None:
+        message = _field_str(text, "message", "text")
+        return Incoming(message_id, phone, "text", text=message[:max_chars])
+    buttons = payload.get("buttonsResponseMessage")
+    if buttons is not None:
+        return _choice(message_id, phone, buttons, "buttonId", "message", max_chars)
+    listed = payload.get("listResponseMessage")
+    if listed is not None:
+        return _choice(message_id, phone, listed, "selectedRowId", "title", max_chars)
+    media_type = next((name for name in MEDIA_FIELDS if payload.get(name) is not None), "other")
+    # Unknown content still gets an answer: a customer must never be left unanswered.
+    return Incoming(message_id, phone, "media", media_type=media_type)
+
+
+def _choice(
+    message_id: str, phone: str, body: Any, id_field: str, title_field: str, max_chars: int
+) -> Incoming:
+    choice = _field_str(body, id_field, "reply")
+    title = _field_str(body, title_field, "reply", required=False) or _field_str(
+        body, "message", "reply", required=False
+    )
+    return Incoming(
+        message_id, phone, "text", text=title[:max_chars], choice_id=choice[:MAX_ID_CHARS]
+    )
+
+
+def _field_str(body: Any, name: str, where: str, *, required: bool = True) -> str:
+    if not isinstance(body, dict):
+        raise PayloadError(f"field '{where}' must be an object")
+    value = body.get(name)
+    if value is None and not required:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # an id sent as a number is still an id
+    if not isinstance(value, str):
+        raise PayloadError(f"field '{where}.{name}' is missing or not a string")
+    return value

@@ -1,0 +1,242 @@
+"""Attendance protocols and recorded requests, kept in SQL (SQLite or Postgres).
+
+Every conversation gets a protocol number and every request a customer makes
+(visit, ticket, lead, ...) is written here under it, so nothing is lost when a
+process restarts. Sequences come from the database, never from a counter in
+memory, so several gunicorn workers can hand out protocols at the same time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect, RowMapping
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger(__name__)
+
+REQUEST_KINDS = (
+    "visit",
+    "ticket",
+    "lead",
+    "coverage_interest",
+    "cancellation",
+    "plan_change",
+    "handoff",
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back tz-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = _as_utc(value)
+        # SQLite would store the offset as text; keep it naive (UTC) there.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else _as_utc(value)
+
+
+def _as_utc(value: datetime) -> datetime:
+    """Return `value` in UTC; a naive datetime is taken as already being UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+# A plain INTEGER PRIMARY KEY is what SQLite needs for AUTOINCREMENT (ids never reused).
+_BigId = BigInteger().with_variant(Integer, "sqlite")
+
+protocols_table = Table(
+    "protocols",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    # Filled right after the insert, from the id, inside the same transaction.
+    Column("protocol", String(32), unique=True, nullable=True),
+    Column("phone", String(32), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+requests_table = Table(
+    "recorded_requests",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    # No foreign key on purpose: a request must be kept even if its protocol row is missing.
+    Column("protocol", String(32), nullable=False, index=True),
+    Column("phone", String(32), nullable=False),
+    Column("details", JSON().with_variant(JSONB(), "postgresql"), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request a customer made (visit, lead, handoff...) under a protocol."""
+
+    id: int
+    kind: str
+    protocol: str
+    phone: str
+    details: dict
+    created_at: datetime
+
+
+def normalize_database_url(database_url: str) -> str:
+    """Point Render/Heroku style Postgres URLs at the installed psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if database_url.startswith(prefix):
+            return "postgresql+psycopg://" + database_url[len(prefix) :]
+    return database_url
+
+
+def _dump_json(value: Any) -> str:
+    """Serialise details readably; odd values (dates, decimals) become text, not an error."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _enable_sqlite_concurrency(dbapi_connection: Any, _record: Any) -> None:
+    """Let several threads/processes share the SQLite file: WAL + wait on locks."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+class RecordsStore:
+    """Protocols and recorded requests behind a few methods, on any SQLAlchemy database."""
+
+    def __init__(
+        self,
+        database_url: str | None = None,
+        *,
+        default_sqlite_path: str | Path = "instance/theo.sqlite3",
+    ) -> None:
+        if database_url:
+            url = normalize_database_url(database_url)
+        else:
+            path = Path(default_sqlite_path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{path}"
+        self.engine: Engine = create_engine(url, pool_pre_ping=True, json_serializer=_dump_json)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _enable_sqlite_concurrency)
+        metadata.create_all(self.engine)
+
+    def new_protocol(self, phone: str, now: datetime) -> str:
+        """Create and store a protocol: `now`'s date (YYYYMMDD) + a database sequence."""
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(protocols_table).values(phone=phone, created_at=now))
+            seq = result.inserted_primary_key[0]
+            protocol = f"{now:%Y%m%d}{seq:06d}"
+            conn.execute(
+                update(protocols_table).where(protocols_table.c.id == seq).values(protocol=protocol)
+            )
+        return protocol
+
+    def record(
+        self,
+        kind: str,
+        protocol: str,
+        phone: str,
+        details: dict,
+        now: datetime | None = None,
+    ) -> RecordedRequest:
+        """Store one request of a known kind under `protocol` and return it."""
+        if kind not in REQUEST_KINDS:
+            raise ValueError(f"unknown request kind {kind!r}; expected one of {REQUEST_KINDS}")
+        created_at = _as_utc(now or datetime.now(UTC))
+        values = {
+            "kind": kind,
+            "protocol": protocol,
+            "phone": phone,
+            "details": dict(details),
+            "created_at": created_at,
+        }
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(requests_table).values(**values))
+            request_id = result.inserted_primary_key[0]
+        log.info("recorded %s request under protocol %s", kind, protocol)
+        return RecordedRequest(id=request_id, **values)
+
+    def requests_for_protocol(self, protocol: str) -> list[RecordedRequest]:
+        """Return the requests recorded under `protocol`, oldest first."""
+        query = (
+            select(requests_table)
+            .where(requests_table.c.protocol == protocol)
+            .order_by(requests_table.c.id)
+        )
+        return self._fetch(query)
+
+    def recent_requests(self, limit: int = 50) -> list[RecordedRequest]:
+        """Return the latest `limit` requests, newest first."""
+        query = select(requests_table).order_by(requests_table.c.id.desc()).limit(limit)
+        return self._fetch(query)
+
+    def ping(self) -> bool:
+        """Tell whether the database answers a trivial query (for /health)."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            log.warning("database ping failed: %s", type(exc).__name__)
+            return False
+        return True
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def _fetch(self, query: Any) -> list[RecordedRequest]:
+        """Run a select on the requests table and build the dataclasses."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [_to_request(row) for row in rows]
+
+
+def _to_request(row: RowMapping) -> RecordedRequest:
+    """Build a RecordedRequest from one requests-table row."""
+    return RecordedRequest(
+        id=row["id"],
+        kind=row["kind"],
+        protocol=row["protocol"],
+        phone=row["phone"],
+        details=row["details"],
+        created_at=row["created_at"],
+    )

@@ -1,0 +1,185 @@
+"""Shared fixtures: an app wired to a recorded fake of Z-API, a controllable clock."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import responses
+
+from app import create_app
+from config import load_config
+
+FIXTURES = Path(__file__).parent / "fixtures"
+INSTANCE = "3C0FFEE0INSTANCE"
+TOKEN = "T0KEN-SECRET-123"
+CLIENT_TOKEN = "CLIENT-TOKEN-456"
+ZAPI_BASE = "https://api.z-api.io"
+ZAPI_PREFIX = f"{ZAPI_BASE}/instances/{INSTANCE}/token/{TOKEN}/"
+CUSTOMER_PHONE = "5511987650001"
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+# Tuesday 2026-11-24, 10:00 in São Paulo: inside attendance hours.
+WORKDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=SAO_PAULO)
+
+
+def load_fixture(name: str) -> dict:
+    """A recorded Z-API callback from tests/fixtures."""
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+class FakeClock:
+    """Seconds since the epoch, moved by hand."""
+
+    def __init__(self, start: datetime = WORKDAY_MORNING) -> None:
+        self.now = start.timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment.timestamp()
+
+
+@dataclass
+class SentMessage:
+    """One request Theo made to Z-API."""
+
+    endpoint: str
+    url: str
+    headers: dict
+    body: dict
+
+    @property
+    def text(self) -> str:
+        return self.body.get("message") or self.body.get("document") or ""
+
+
+@dataclass
+class FakeZApi:
+    """Records what Theo sends; each call answers like Z-API does."""
+
+    sent: list[SentMessage] = field(default_factory=list)
+    ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def callback(self, request):
+        endpoint = request.url.removeprefix(ZAPI_PREFIX)
+        body = json.loads(request.body)
+        self.sent.append(SentMessage(endpoint, request.url, dict(request.headers), body))
+        message_id = f"D241{next(self.ids):016d}"
+        answer = {"zaapId": f"Z{message_id}", "messageId": message_id, "id": message_id}
+        return 200, {"Content-Type": "application/json"}, json.dumps(answer)
+
+    def texts(self) -> list[str]:
+        return [message.text for message in self.sent]
+
+    def take(self) -> list[str]:
+        """The texts sent since the last take."""
+        texts = self.texts()
+        self.sent.clear()
+        return texts
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def zapi():
+    fake = FakeZApi()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, re.compile(re.escape(ZAPI_PREFIX) + ".*"), fake.callback)
+        yield fake
+
+
+@pytest.fixture
+def config(tmp_path):
+    return load_config(
+        environ={},
+        zapi_instance_id=INSTANCE,
+        zapi_token=TOKEN,
+        zapi_client_token=CLIENT_TOKEN,
+        zapi_base_url=ZAPI_BASE,
+        zapi_retries=0,
+        sqlite_path=str(tmp_path / "theo.sqlite3"),
+    )
+
+
+@pytest.fixture
+def app(config, clock, zapi):
+    app = create_app(config, clock=clock)
+    app.config.update(TESTING=True)
+    yield app
+    app.extensions["theo"].records.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Chat:
+    """A customer writing to Theo through the webhook, as Z-API would post it."""
+
+    def __init__(self, client, zapi: FakeZApi, phone: str = CUSTOMER_PHONE) -> None:
+        self.client = client
+        self.zapi = zapi
+        self.phone = phone
+        self.ids = itertools.count(1)
+
+    def payload(self, text: str | None = None, **content: object) -> dict:
+        body = copy.deepcopy(load_fixture("text_message"))
+        body["phone"] = self.phone
+        body["messageId"] = f"3EB0{self.phone[-4:]}{next(self.ids):012d}"
+        if text is None:
+            del body["text"]
+            body.update(content)
+        else:
+            body["text"] = {"message": text}
+        return body
+
+    def post(self, body: dict) -> list[str]:
+        response = self.client.post("/webhook", json=body)
+        assert response.status_code == 200, response.get_json()
+        return self.zapi.take()
+
+    def say(self, text: str) -> str:
+        """Send `text`; return everything Theo answered, joined."""
+        return "\n---\n".join(self.post(self.payload(text)))
+
+    def tap_list(self, row_id: str, title: str = "") -> str:
+        body = self.payload(
+            listResponseMessage={"message": "", "title": title, "selectedRowId": row_id}
+        )
+        return "\n---\n".join(self.post(body))
+
+    def tap_button(self, button_id: str, label: str = "") -> str:
+        body = self.payload(buttonsResponseMessage={"buttonId": button_id, "message": label})
+        return "\n---\n".join(self.post(body))
+
+    def state(self) -> str | None:
+        session = self.client.application.extensions["theo"].sessions.get(self.phone)
+        return session.state if session else None
+
+    def protocol(self) -> str:
+        session = self.client.application.extensions["theo"].sessions.get(self.phone)
+        return session.data["protocol"]
+
+    def records(self) -> list:
+        store = self.client.application.extensions["theo"].records
+        return store.requests_for_protocol(self.protocol())
+
+
+@pytest.fixture
+def chat(client, zapi) -> Chat:
+    return Chat(client, zapi)

@@ -1,0 +1,143 @@
+"""Theo under gunicorn, talking to a real HTTP fake of Z-API and to Postgres."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+from conftest import CLIENT_TOKEN, INSTANCE, TOKEN, load_fixture
+from psycopg import sql
+from zapi_fake import FakeZApiServer
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES = os.environ.get("THEO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def postgres_schema():
+    schema = f"theo_e2e_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    yield schema
+    with psycopg.connect(POSTGRES, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+def theo_server(postgres_schema):
+    port = free_port()
+    with FakeZApiServer() as zapi:
+        env = {
+            **os.environ,
+            "ZAPI_INSTANCE_ID": INSTANCE,
+            "ZAPI_TOKEN": TOKEN,
+            "ZAPI_CLIENT_TOKEN": CLIENT_TOKEN,
+            "ZAPI_BASE_URL": zapi.base_url,
+            "DATABASE_URL": f"{POSTGRES}?options=-csearch_path%3D{postgres_schema}",
+            "GUNICORN_THREADS": "4",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "app:app",
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ]
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(base, process)
+            yield base, zapi, process
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def wait_healthy(base: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"gunicorn exited:\n{process.stdout.read()}")
+        try:
+            if requests.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("Theo did not become healthy in 30 s")
+
+
+def test_boleto_flow_end_to_end(theo_server):
+    base, zapi, process = theo_server
+    payload = load_fixture("text_message")
+
+    def say(number: int, text: str) -> list[str]:
+        before = len(zapi.requests)
+        body = payload | {"messageId": f"E2E-{number}", "text": {"message": text}}
+        response = requests.post(f"{base}/webhook", json=body, timeout=10)
+        assert response.status_code == 200
+        assert response.json()["status"] == "answered"
+        return [r["body"]["message"] for r in zapi.requests[before:]]
+
+    greeting = say(1, "Oi, boa tarde")
+    assert "START Conecta" in greeting[0]
+    assert "Segunda via de boleto" in greeting[0]
+    assert "CPF ou CNPJ" in say(2, "1")[0]
+    answer = say(3, "529.982.247-25")
+
+    assert any(re.fullmatch(r"\d{47}", text) for text in answer)
+    assert "Posso ajudar em algo mais?" in answer[-1]
+    first = zapi.requests[0]
+    assert first["path"] == f"/instances/{INSTANCE}/token/{TOKEN}/send-text"
+    assert first["headers"]["Client-Token"] == CLIENT_TOKEN
+    assert first["body"]["phone"] == payload["phone"]
+
+    duplicate = requests.post(
+        f"{base}/webhook",
+        json=payload | {"messageId": "E2E-3", "text": {"message": "529.982.247-25"}},
+        timeout=10,
+    )
+    assert duplicate.json() == {"status": "duplicate"}
+    malformed = requests.post(
+        f"{base}/webhook", data=b"{oops", timeout=10, headers={"Content-Type": "application/json"}
+    )
+    assert malformed.status_code == 400
+
+    process.terminate()
+    logs = process.communicate(timeout=20)[0]
+    assert TOKEN not in logs
+    assert "529.982.247-25" not in logs and "52998224725" not in logs
+    assert payload["phone"] not in logs
+
+
+def test_handoff_is_recorded_in_postgres(theo_server, postgres_schema):
+    base, _, _ = theo_server
+    payload = load_fixture("text_message") | {"phone": "5511955550005"}
+    for number, text in enumerate(["oi", "3", "69900-000", "sim"]):
+        body = payload | {"messageId": f"PG-{number}", "text": {"message": text}}
+        assert requests.post(f"{base}/webhook", json=body, timeout=10).status_code == 200
+
+    with psycopg.connect(POSTGRES, autocommit=True) as connection:
+        query = sql.SQL("SELECT kind, phone FROM {}.recorded_requests")
+        rows = connection.execute(query.format(sql.Identifier(postgres_schema))).fetchall()
+    assert rows == [("coverage_interest", "5511955550005")]

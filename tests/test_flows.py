@@ -1,0 +1,601 @@
+"""Every flow of the conversation spec, driven through POST /webhook."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from conftest import SAO_PAULO, Chat
+
+from app import create_app
+
+MARIA_CPF = "529.982.247-25"
+BUSINESS_CNPJ = "11.222.333/0001-81"
+ALPHANUMERIC_CNPJ = "12.ABC.345/01DE-35"
+SUSPENDED_CPF = "186.091.390-34"
+PAULISTA_CPF = "628.194.821-12"
+UNKNOWN_CPF = "123.456.789-09"
+MAIN_MENU_TITLES = [
+    "Segunda via de boleto",
+    "Suporte técnico",
+    "Contratar internet",
+    "Consultar cobertura",
+    "Cancelamento ou alteração de plano",
+    "Falar com um atendente",
+]
+
+
+def kinds(chat: Chat) -> list[str]:
+    return [request.kind for request in chat.records()]
+
+
+# --- Greeting and menu ---------------------------------------------------------
+def test_first_message_gets_greeting_protocol_and_menu_in_order(chat):
+    answer = chat.say("Oi, boa tarde")
+
+    assert "START Conecta" in answer
+    protocol = re.search(r"\b(20261124\d{6,})\b", answer).group(1)
+    assert protocol == chat.protocol()
+    positions = [answer.index(f"*{n}* - {title}") for n, title in enumerate(MAIN_MENU_TITLES, 1)]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("answer", ["1", " 1 ", "1.", "1️⃣", "opção 1", "Opcao 1"])
+def test_menu_option_by_number_in_its_many_forms(chat, answer):
+    chat.say("oi")
+
+    assert "CPF ou CNPJ" in chat.say(answer)
+    assert chat.state() == "boleto_document"
+
+
+def test_menu_option_by_list_tap(chat):
+    chat.say("oi")
+
+    assert "Qual é o problema?" in chat.tap_list("2", "Suporte técnico")
+    assert chat.state() == "support_menu"
+
+
+@pytest.mark.parametrize(
+    "words, state",
+    [
+        ("boleto", "boleto_document"),
+        ("2ª via", "boleto_document"),
+        ("SEGUNDA VIA", "boleto_document"),
+        ("suporte", "support_menu"),
+        ("estou sem internet", "support_document"),
+        ("internet lenta", "slow_where"),
+        ("quero cancelar", "plan_document"),
+        ("contratar", "sales_cep"),
+        ("cobertura", "coverage_cep"),
+    ],
+)
+def test_free_words_from_the_menu_jump_into_the_flow(chat, words, state):
+    chat.say("oi")
+
+    chat.say(words)
+
+    assert chat.state() == state
+
+
+def test_first_message_naming_a_flow_greets_and_goes_straight_in(chat):
+    answer = chat.say("quero a 2ª via do boleto")
+
+    assert chat.protocol() in answer
+    assert "START Conecta" in answer
+    assert "CPF ou CNPJ" in answer
+    assert chat.state() == "boleto_document"
+
+
+def test_question_with_cep_is_answered_at_once(chat):
+    chat.say("oi")
+
+    answer = chat.say("vocês atendem o cep 01310-100?")
+
+    assert "atendemos o CEP *01310-100*" in answer
+    assert "R$ 89,90" in answer
+
+
+# --- 1. Segunda via de boleto ------------------------------------------------------
+def test_boleto_lists_open_invoices_oldest_first_with_codes(chat):
+    chat.say("oi")
+    chat.say("1")
+
+    messages = chat.post(chat.payload(MARIA_CPF))
+    answer = "\n".join(messages)
+
+    assert "2 faturas em aberto" in answer
+    assert answer.index("outubro/2026") < answer.index("dezembro/2026")
+    assert "10/10/2026" in answer and "10/12/2026" in answer
+    assert "R$ 99,90" in answer
+    assert answer.count("Fatura vencida") == 1
+    barcodes = [text for text in messages if re.fullmatch(r"\d{47}", text)]
+    assert len(barcodes) == 2
+    assert sum(text.startswith("000201") for text in messages) == 2
+    assert "https://boletos.startconecta.com.br/" in answer
+    assert "Posso ajudar em algo mais?" in messages[-1]
+    assert chat.protocol() in messages[-1]
+    assert MARIA_CPF not in answer and "52998224725" not in answer
+    assert "529.***.***-25" in answer
+
+
+def test_boleto_accepts_a_document_inside_a_sentence(chat):
+    chat.say("oi")
+    chat.say("1")
+
+    assert "2 faturas em aberto" in chat.say("meu cpf é 52998224725")
+
+
+@pytest.mark.parametrize(
+    "document, expected",
+    [
+        ("5299822472", "recebi 10"),
+        ("529.982.247-26", "dígitos verificadores"),
+        ("111.111.111-11", "todos os dígitos são iguais"),
+        ("11.222.333/0001-80", "dígitos verificadores"),
+    ],
+)
+def test_invalid_document_says_why_and_asks_again(chat, document, expected):
+    chat.say("oi")
+    chat.say("1")
+
+    answer = chat.say(document)
+
+    assert expected in answer
+    assert "CPF ou CNPJ" in answer
+    assert chat.state() == "boleto_document"
+
+
+def test_document_not_found_offers_retry_attendant_or_menu(chat):
+    chat.say("oi")
+    chat.say("1")
+
+    answer = chat.say(UNKNOWN_CPF)
+
+    assert "Não encontrei nenhum cadastro" in answer
+    assert "123.***.***-09" in answer
+    assert "Tentar outro documento" in answer and "atendente" in answer
+    assert "CPF ou CNPJ" in chat.say("1")
+    chat.say(UNKNOWN_CPF)
+    assert "2 faturas em aberto" in chat.say(MARIA_CPF)
+
+
+def test_business_customer_with_nothing_open_is_told_all_is_paid(chat):
+    chat.say("oi")
+    chat.say("1")
+
+    assert "Está tudo pago" in chat.say(BUSINESS_CNPJ)
+
+
+def test_alphanumeric_cnpj_is_recognised(chat):
+    chat.say("oi")
+    chat.say("1")
+
+    answer = chat.say("12.abc.345/01de-35")
+
+    assert "1 fatura em aberto" in answer
+    assert "R$ 149,90" in answer
+
+
+# --- 2.1 Sem internet ------------------------------------------------------------
+def test_suspended_contract_gets_invoices_and_reconnection_notice(chat):
+    chat.say("oi")
+    chat.say("2")
+    chat.say("1")
+
+    answer = chat.say(SUSPENDED_CPF)
+
+    assert "suspenso por falta de pagamento" in answer
+    assert "Fatura vencida" in answer
+    assert "automaticamente" in answer
+    assert chat.state() == "anything_else"
+    assert kinds(chat) == []
+
+
+def test_known_outage_is_explained_without_a_ticket(tmp_path, config, clock, zapi):
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).parents[1] / "data", data)
+    outage = {
+        "id": "OC-1",
+        "cep_prefixes": ["01310"],
+        "message": "Rompimento de fibra na Av. Paulista.",
+        "expected_restoration": "2026-11-24T16:00:00-03:00",
+        "active": True,
+    }
+    (data / "outages.json").write_text(json.dumps({"outages": [outage]}), encoding="utf-8")
+    app = create_app(config.__class__(**{**config.__dict__, "data_dir": str(data)}), clock=clock)
+    chat = Chat(app.test_client(), zapi)
+    chat.say("oi")
+    chat.say("sem internet")
+
+    answer = chat.say(MARIA_CPF)
+
+    assert "Rompimento de fibra" in answer
+    assert "hoje às 16h" in answer
+    assert "atendente" in answer
+    assert chat.state() == "anything_else"
+    assert kinds(chat) == []
+
+
+def test_red_light_then_cable_fixed_is_resolved(chat):
+    chat.say("oi")
+    chat.say("2")
+    chat.say("1")
+
+    assert "vermelha" in chat.say(PAULISTA_CPF)
+    assert "cabo óptico" in chat.say("sim")
+    assert "voltou a funcionar" in chat.say("voltou")
+    assert kinds(chat) == []
+
+
+def test_no_red_light_restart_fails_then_visit_is_recorded_with_diagnosis(chat):
+    chat.say("oi")
+    chat.say("2")
+    chat.say("1")
+    chat.say(PAULISTA_CPF)
+
+    assert "30 segundos" in chat.say("2")
+    answer = chat.say("não")
+    assert "técnico" in answer and "período" in answer
+    assert "628.***.***-12" in answer
+    answer = chat.say("1")
+
+    assert "Manhã" in answer or "manhã" in answer
+    assert chat.protocol() in answer
+    [visit] = chat.records()
+    assert visit.kind == "visit"
+    assert visit.details["period"] == "manhã"
+    assert visit.details["problem"] == "sem_internet"
+    assert [step["answer"] for step in visit.details["diagnosis"]] == ["não", "não"]
+    assert visit.phone == chat.phone
+
+
+def test_yes_no_answers_by_button(chat):
+    chat.say("oi")
+    chat.say("2")
+    chat.say("1")
+    chat.say(PAULISTA_CPF)
+
+    assert "cabo óptico" in chat.tap_button("1", "Sim")
+
+
+# --- 2.2 Internet lenta -----------------------------------------------------------
+def test_slow_on_iptv_is_not_a_connection_problem(chat):
+    chat.say("oi")
+    chat.say("2")
+    chat.say("2")
+
+    answer = chat.say("1")
+
+    assert "servidores externos" in answer
+    assert chat.state() == "anything_else"
+
+
+def test_slow_but_above_half_gets_wifi_tips(chat):
+    chat.say("oi")
+    chat.say("internet lenta")
+    assert "cabo" in chat.say("2")
+
+    answer = chat.say("não")
+
+    assert "5 GHz" in answer
+    assert chat.state() == "anything_else"
+
+
+def test_slow_below_half_persisting_schedules_a_visit(chat):
+    chat.say("oi")
+    chat.say("internet lenta")
+    chat.say("2")
+    assert "reinicie o modem" in chat.say("sim")
+    answer = chat.say("sim")
+    assert "CPF ou CNPJ" in answer
+    assert "período" in chat.say(MARIA_CPF)
+
+    chat.say("tarde")
+
+    [visit] = chat.records()
+    assert visit.details["problem"] == "internet_lenta"
+    assert visit.details["period"] == "tarde"
+
+
+def test_slow_below_half_fixed_by_restart_is_resolved(chat):
+    chat.say("oi")
+    chat.say("internet lenta")
+    chat.say("2")
+    chat.say("sim")
+
+    assert "voltou a funcionar" in chat.say("não")
+
+
+# --- 2.3 Modem desligado / 2.4 Outro problema ------------------------------------------
+def test_modem_turns_on_after_power_check(chat):
+    chat.say("oi")
+    chat.say("2")
+    assert "tomada" in chat.say("3")
+
+    assert "voltou a funcionar" in chat.say("sim")
+
+
+def test_modem_still_off_leads_to_visit(chat):
+    chat.say("oi")
+    chat.say("2")
+    chat.say("3")
+    chat.say("não")
+    chat.say(MARIA_CPF)
+    chat.say("2")
+
+    [visit] = chat.records()
+    assert visit.details["problem"] == "modem_desligado"
+
+
+def test_other_problem_records_ticket_and_hands_over(chat):
+    chat.say("oi")
+    chat.say("2")
+    assert "Descreva" in chat.say("4")
+
+    answer = chat.say("O telefone fixo parou de funcionar desde ontem")
+
+    assert "atendente" in answer
+    assert kinds(chat) == ["ticket", "handoff"]
+    assert chat.records()[0].details["description"].startswith("O telefone fixo")
+    assert chat.state() == "human"
+    assert chat.say("alô?") == ""
+
+
+# --- 3. Contratar internet / 4. Cobertura ------------------------------------------------
+def test_sales_lead_in_covered_cep(chat):
+    chat.say("oi")
+    assert "CEP" in chat.say("3")
+
+    answer = chat.say("01310-100")
+    assert "300 Mega" in answer and "500 Mega" in answer and "1 Giga" in answer
+    assert "R$ 99,90" in answer
+    assert "nome" in chat.say("2")
+    answer = chat.say("Meu nome é Ana Lima")
+
+    assert "Obrigado, Ana!" in answer
+    [lead] = chat.records()
+    assert lead.kind == "lead"
+    assert lead.details == {"name": "Ana Lima", "cep": "01310100", "plan": "500-mega"}
+    assert lead.phone == chat.phone
+
+
+def test_sales_address_without_cep_asks_for_the_cep(chat):
+    chat.say("oi")
+    chat.say("3")
+
+    answer = chat.say("Rua Augusta, 500, Consolação")
+
+    assert "preciso do *CEP*" in answer
+    assert chat.state() == "sales_cep"
+
+
+def test_sales_plan_by_name(chat):
+    chat.say("oi")
+    chat.say("3")
+    chat.say("01310100")
+
+    assert "*1 Giga*" in chat.say("quero o de 1 giga")
+
+
+def test_not_covered_cep_records_interest_when_asked(chat):
+    chat.say("oi")
+    chat.say("3")
+
+    assert "Ainda não atendemos" in chat.say("69900-000")
+    assert "avisar" in chat.say("sim")
+
+    [interest] = chat.records()
+    assert interest.kind == "coverage_interest"
+    assert interest.details["cep"] == "69900000"
+
+
+def test_coverage_then_contract_with_the_same_cep(chat):
+    chat.say("oi")
+    chat.say("4")
+
+    answer = chat.say("01415-000")
+    assert "atendemos o CEP *01415-000*" in answer
+    assert "Quer contratar" in answer
+    assert "Qual plano" in chat.say("sim")
+    chat.say("1")
+    chat.say("Carlos")
+
+    [lead] = chat.records()
+    assert lead.details["cep"] == "01415000"
+    assert lead.details["plan"] == "300-mega"
+
+
+def test_coverage_not_covered_declined(chat):
+    chat.say("oi")
+    chat.say("4")
+    chat.say("69900000")
+
+    assert "Se mudar de ideia" in chat.say("não")
+    assert kinds(chat) == []
+
+
+# --- 5. Cancelamento / alteração -------------------------------------------------------
+def test_cancellation_with_reason_is_recorded(chat):
+    chat.say("oi")
+    chat.say("5")
+    chat.say("1")
+
+    answer = chat.say(MARIA_CPF)
+    assert "M**** A******** S****" in answer
+    assert "500 Mega" in answer
+    assert "Maria" not in answer
+    assert "motivo" in chat.say("sim")
+    answer = chat.say("Vou me mudar de cidade")
+
+    assert "2 dias úteis" in answer
+    [request] = chat.records()
+    assert request.kind == "cancellation"
+    assert request.details["reason"] == "Vou me mudar de cidade"
+
+
+def test_cancellation_reason_can_be_skipped(chat):
+    chat.say("oi")
+    chat.say("quero cancelar")
+    chat.say(MARIA_CPF)
+    chat.say("1")
+    chat.say("pular")
+
+    assert chat.records()[0].details["reason"] == ""
+
+
+def test_cancellation_declined_keeps_the_contract(chat):
+    chat.say("oi")
+    chat.say("5")
+    chat.say("1")
+    chat.say(MARIA_CPF)
+
+    assert "continua ativo" in chat.say("não")
+    assert kinds(chat) == []
+
+
+def test_plan_change_lists_area_plans_and_records_the_choice(chat):
+    chat.say("oi")
+    chat.say("5")
+    chat.say("2")
+
+    answer = chat.say(MARIA_CPF)
+    assert "500 Mega (seu plano atual)" in answer
+    assert "já é o seu plano" in chat.say("2")
+    answer = chat.say("3")
+
+    assert "*1 Giga*" in answer
+    [change] = chat.records()
+    assert change.kind == "plan_change"
+    assert change.details["from_plan"] == "500-mega"
+    assert change.details["to_plan"] == "1-giga"
+
+
+# --- 6. Atendente ------------------------------------------------------------------
+def test_attendant_within_hours_transfers_and_goes_silent(chat):
+    chat.say("oi")
+
+    answer = chat.say("6")
+
+    assert "segunda a sexta" in answer
+    assert "transferindo" in answer
+    assert kinds(chat) == ["handoff"]
+    assert chat.records()[0].details["within_hours"] is True
+    assert chat.say("oi, alguém?") == ""
+    assert "Segunda via de boleto" in chat.say("menu")
+
+
+@pytest.mark.parametrize(
+    "moment, reopening",
+    [
+        (datetime(2026, 11, 28, 14, 0, tzinfo=SAO_PAULO), "segunda-feira"),  # Saturday afternoon
+        (datetime(2026, 11, 24, 19, 0, tzinfo=SAO_PAULO), "amanhã às 8h"),
+        (datetime(2026, 12, 25, 10, 0, tzinfo=SAO_PAULO), "amanhã às 8h"),  # Christmas
+    ],
+)
+def test_attendant_out_of_hours_says_when_it_reopens(chat, clock, moment, reopening):
+    clock.set(moment)
+    chat.say("oi")
+
+    answer = chat.say("falar com atendente")
+
+    assert "fora do horário" in answer
+    assert reopening in answer
+    assert chat.records()[0].details["within_hours"] is False
+    assert chat.say("tem alguém aí?") == ""
+
+
+# --- Global rules -----------------------------------------------------------------
+def test_voltar_goes_to_the_previous_menu(chat):
+    chat.say("oi")
+    chat.say("2")
+    chat.say("1")
+
+    assert "Qual é o problema?" in chat.say("voltar")
+    assert "Como posso ajudar?" in chat.say("voltar")
+
+
+def test_menu_abandons_the_flow(chat):
+    chat.say("oi")
+    chat.say("3")
+
+    assert "Como posso ajudar?" in chat.say("Menu")
+    assert chat.state() == "main_menu"
+
+
+def test_sair_says_goodbye_and_the_next_message_starts_over(chat):
+    chat.say("oi")
+    first = chat.protocol()
+
+    answer = chat.say("sair")
+
+    assert "Até logo" in answer and first in answer
+    assert chat.state() is None
+    chat.say("oi")
+    assert chat.protocol() != first
+
+
+def test_three_invalid_answers_offer_the_attendant_and_menu(chat):
+    chat.say("oi")
+    assert "de 1 a 6" in chat.say("xyz")
+    assert "de 1 a 6" in chat.say("9")
+
+    answer = chat.say("???")
+
+    assert "atendente" in answer and "*6*" in answer
+    assert "Segunda via de boleto" in answer
+
+
+def test_session_expires_after_thirty_minutes(chat, clock):
+    chat.say("oi")
+    chat.say("1")
+    first = chat.protocol()
+
+    clock.advance(1801)
+    answer = chat.say(MARIA_CPF)
+
+    assert "START Conecta" in answer
+    assert chat.protocol() != first
+
+
+def test_session_survives_twenty_nine_minutes(chat, clock):
+    chat.say("oi")
+    chat.say("1")
+
+    clock.advance(29 * 60)
+
+    assert "2 faturas em aberto" in chat.say(MARIA_CPF)
+
+
+def test_after_a_flow_a_menu_number_starts_another(chat):
+    chat.say("oi")
+    chat.say("1")
+    chat.say(BUSINESS_CNPJ)
+
+    assert "CEP" in chat.say("4")
+
+
+def test_every_recorded_request_keeps_the_conversation_protocol(chat):
+    chat.say("oi")
+    protocol = chat.protocol()
+    chat.say("3")
+    chat.say("69900000")
+    chat.say("sim")
+    chat.say("6")
+
+    records = chat.records()
+    assert [r.kind for r in records] == ["coverage_interest", "handoff"]
+    assert {r.protocol for r in records} == {protocol}
+
+
+def test_two_customers_do_not_share_a_conversation(client, zapi):
+    ana, bruno = Chat(client, zapi, "5511911110001"), Chat(client, zapi, "5511922220002")
+    ana.say("oi")
+    bruno.say("oi")
+    ana.say("1")
+
+    assert bruno.state() == "main_menu"
+    assert ana.protocol() != bruno.protocol()

@@ -1,0 +1,256 @@
+"""Tests for records.py against SQLite (a temp file) and the real Postgres."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from records import REQUEST_KINDS, RecordsStore, normalize_database_url
+
+POSTGRES_URL = os.environ.get(
+    "THEO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 24, 10, 30, tzinfo=timezone(timedelta(hours=-3)))
+PROTOCOL_RE = re.compile(r"^20261124\d{6,}$")
+
+
+def _libpq_conninfo(sqlalchemy_url: str) -> str:
+    """The same database as a plain libpq URL, for psycopg without SQLAlchemy."""
+    url = make_url(sqlalchemy_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL whose search_path is a throwaway schema, dropped after the test."""
+    schema = f"theo_test_{secrets.token_hex(6)}"
+    try:
+        admin = psycopg.connect(_libpq_conninfo(POSTGRES_URL), autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("THEO_SKIP_POSTGRES") == "1":
+            pytest.skip(f"Postgres unreachable and THEO_SKIP_POSTGRES=1: {exc}")
+        pytest.fail(f"Postgres unreachable at {POSTGRES_URL} (set THEO_SKIP_POSTGRES=1 to skip)")
+    with admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        try:
+            yield url.render_as_string(hide_password=False)
+        finally:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same tests on a SQLite file and on Postgres."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'theo.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[RecordsStore]:
+    store = RecordsStore(database_url)
+    yield store
+    store.dispose()
+
+
+def _many_protocols(store: RecordsStore, count: int) -> list[str]:
+    return [store.new_protocol(f"55119{n:08d}", NOW) for n in range(count)]
+
+
+def test_protocol_has_date_and_six_digit_sequence(store: RecordsStore) -> None:
+    first = store.new_protocol("5511999990000", NOW)
+    second = store.new_protocol("5511999990000", NOW)
+
+    assert re.fullmatch(r"20261124\d{6}", first)
+    assert int(second[8:]) > int(first[8:])
+
+
+def test_protocol_date_follows_now(store: RecordsStore) -> None:
+    assert store.new_protocol("5511999990000", datetime(2027, 1, 2, 9, 0, tzinfo=UTC)).startswith(
+        "20270102"
+    )
+
+
+def test_protocols_unique_across_threads(store: RecordsStore) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        batches = list(pool.map(lambda _: _many_protocols(store, 50), range(8)))
+
+    protocols = [p for batch in batches for p in batch]
+    assert len(protocols) == 400
+    assert len(set(protocols)) == 400
+    assert all(PROTOCOL_RE.fullmatch(p) for p in protocols)
+
+
+def test_protocols_unique_across_two_stores(database_url: str) -> None:
+    first, second = RecordsStore(database_url), RecordsStore(database_url)
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [pool.submit(_many_protocols, s, 50) for s in (first, second) * 4]
+            protocols = [p for f in futures for p in f.result()]
+    finally:
+        first.dispose()
+        second.dispose()
+
+    assert len(protocols) == 400
+    assert len(set(protocols)) == 400
+
+
+CHILD_SCRIPT = """
+import sys
+from datetime import datetime, timezone
+from records import RecordsStore
+store = RecordsStore(sys.argv[1])
+now = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+print("\\n".join(store.new_protocol("5511999990000", now) for _ in range(50)))
+store.dispose()
+"""
+
+
+def test_protocols_unique_across_real_processes(database_url: str) -> None:
+    RecordsStore(database_url).dispose()  # tables exist before the children race
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD_SCRIPT, database_url],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [child.communicate(timeout=60) for child in children]
+
+    assert [child.returncode for child in children] == [0, 0, 0], [err for _, err in outputs]
+    protocols = [line for out, _ in outputs for line in out.split()]
+    assert len(protocols) == 150
+    assert len(set(protocols)) == 150
+
+
+def test_sqlite_file_survives_restart(tmp_path: Path) -> None:
+    path = tmp_path / "instance" / "theo.sqlite3"
+    before = RecordsStore(None, default_sqlite_path=path)
+    protocol = before.new_protocol("5511999990000", NOW)
+    before.record("lead", protocol, "5511999990000", {"cep": "01001000"}, now=NOW)
+    before.dispose()
+
+    after = RecordsStore("", default_sqlite_path=path)
+    try:
+        assert path.exists()
+        assert [r.details for r in after.requests_for_protocol(protocol)] == [{"cep": "01001000"}]
+        assert int(after.new_protocol("5511999990000", NOW)[8:]) > int(protocol[8:])
+    finally:
+        after.dispose()
+
+
+def test_record_and_read_back_unicode(store: RecordsStore) -> None:
+    protocol = store.new_protocol("5511988887777", NOW)
+    details = {
+        "nome": "João Conceição",
+        "problema": "sem internet desde às 14h — luz LOS vermelha 🔴",
+        "passos": ["modem reiniciado", "cabo óptico conferido"],
+        "periodo": "manhã",
+    }
+
+    recorded = store.record("visit", protocol, "5511988887777", details, now=NOW)
+    [read] = store.requests_for_protocol(protocol)
+
+    assert read == recorded
+    assert read.kind == "visit"
+    assert read.phone == "5511988887777"
+    assert read.details == details
+    assert read.created_at == NOW
+    assert read.created_at.tzinfo is not None
+
+
+def test_requests_for_protocol_keeps_order_and_separates_protocols(store: RecordsStore) -> None:
+    mine = store.new_protocol("5511911112222", NOW)
+    other = store.new_protocol("5511933334444", NOW)
+    store.record("ticket", mine, "5511911112222", {"texto": "primeiro"})
+    store.record("lead", other, "5511933334444", {"texto": "outro"})
+    store.record("handoff", mine, "5511911112222", {"texto": "segundo"})
+
+    assert [r.kind for r in store.requests_for_protocol(mine)] == ["ticket", "handoff"]
+    assert store.requests_for_protocol("20000101000000") == []
+
+
+def test_recent_requests_newest_first_with_limit(store: RecordsStore) -> None:
+    protocol = store.new_protocol("5511911112222", NOW)
+    for n in range(5):
+        store.record("coverage_interest", protocol, "5511911112222", {"n": n})
+
+    recent = store.recent_requests(limit=3)
+
+    assert [r.details["n"] for r in recent] == [4, 3, 2]
+
+
+def test_record_defaults_created_at_to_now(store: RecordsStore) -> None:
+    before = datetime.now(UTC)
+    recorded = store.record("cancellation", "20261124000001", "5511900000000", {})
+
+    assert before - timedelta(seconds=1) <= recorded.created_at <= datetime.now(UTC)
+    assert store.requests_for_protocol("20261124000001")[0].created_at == recorded.created_at
+
+
+@pytest.mark.parametrize("kind", REQUEST_KINDS)
+def test_every_known_kind_is_accepted(store: RecordsStore, kind: str) -> None:
+    assert store.record(kind, "20261124000001", "5511900000000", {}).kind == kind
+
+
+def test_unknown_kind_rejected(store: RecordsStore) -> None:
+    with pytest.raises(ValueError, match="unknown request kind 'refund'"):
+        store.record("refund", "20261124000001", "5511900000000", {})
+
+    assert store.recent_requests() == []
+
+
+def test_ping(store: RecordsStore) -> None:
+    assert store.ping() is True
+
+
+def test_ping_false_when_database_unreachable(tmp_path: Path) -> None:
+    folder = tmp_path / "gone"
+    store = RecordsStore(None, default_sqlite_path=folder / "theo.sqlite3")
+    store.dispose()
+    (folder / "theo.sqlite3").unlink()
+    folder.rmdir()  # SQLite cannot create a file in a missing folder
+
+    assert store.ping() is False
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@host:5432/db", "postgresql+psycopg://u:p@host:5432/db"),
+        (
+            "postgresql://u:p@host/db?sslmode=require",
+            "postgresql+psycopg://u:p@host/db?sslmode=require",
+        ),
+        ("postgresql+psycopg://u@host/db", "postgresql+psycopg://u@host/db"),
+        ("sqlite:///instance/theo.sqlite3", "sqlite:///instance/theo.sqlite3"),
+    ],
+)
+def test_normalize_database_url(given: str, expected: str) -> None:
+    assert normalize_database_url(given) == expected
+
+
+def test_postgres_scheme_url_connects_with_psycopg(postgres_url: str) -> None:
+    heroku_style = postgres_url.replace("postgresql+psycopg://", "postgres://", 1)
+    store = RecordsStore(heroku_style)
+    try:
+        assert store.engine.url.drivername == "postgresql+psycopg"
+        assert PROTOCOL_RE.fullmatch(store.new_protocol("5511999990000", NOW))
+    finally:
+        store.dispose()
