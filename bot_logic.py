@@ -20,16 +20,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import content
 import understanding as nlu
 from business_data import BusinessData, Customer, Plan
-
-import content
 from documents import DocumentError, format_cep, parse_cep, parse_document
 from hours import AttendanceHours, describe_moment
 from inbound import Incoming
 from privacy import mask_name, mask_phone
 from records import RecordsStore
-from replies import Reply
+from replies import Reply, join_plain
 from sessions import Session, SessionStore
 
 log = logging.getLogger("theo.bot")
@@ -340,9 +339,9 @@ def invoice_replies(invoice, now: datetime) -> list[Reply]:
     lines.append(
         content.text("boleto.codigos_a_seguir" if invoice.pix_code else "boleto.so_linha_digitavel")
     )
-    replies = [Reply("\n".join(lines)), Reply(invoice.barcode_line)]
+    replies = [Reply("\n".join(lines)), Reply(invoice.barcode_line, alone=True)]
     if invoice.pix_code:
-        replies.append(Reply(invoice.pix_code))
+        replies.append(Reply(invoice.pix_code, alone=True))
     return replies
 
 
@@ -592,7 +591,6 @@ def handle_sales_name(turn: Turn) -> str:
     record(turn, "lead", {"name": name, "cep": turn.data["cep"], "plan": turn.data["plan"]})
     turn.say(
         "vendas.lead_registrado",
-        primeiro_nome=content.first_name(name),
         plano=plan.name if plan else turn.data["plan"],
         cep=format_cep(turn.data["cep"]),
     )
@@ -830,7 +828,7 @@ class BotLogic:
             turn = Turn(self, session, message, now)
             self._advance(turn)
         self._store(turn)
-        return turn.out
+        return join_plain(turn.out)
 
     def jump(self, turn: Turn, intent: str) -> str:
         """Start the flow `intent` names; answer it at once if the text already holds the answer."""

@@ -135,9 +135,3 @@ def reference_month(value: str) -> str:
     if year.isdigit() and month.isdigit() and 1 <= int(month) <= 12:
         return f"{MONTHS[int(month) - 1]}/{year}"
     return value
-
-
-def first_name(name: str) -> str:
-    """The first word of a name, capitalised, for a friendly thank-you."""
-    words = name.split()
-    return words[0].capitalize() if words else ""

@@ -8,7 +8,7 @@ buttons do not; `options` lets a sender offer them interactively as well.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 
@@ -28,6 +28,7 @@ class Reply:
     `text` is always complete on its own. `options` (optional) are the same
     choices for an interactive option list (`style="list"`) or button list
     (`style="buttons"`). `document_url` asks the sender to also send a PDF.
+    `alone` keeps the message by itself (a code the customer will copy).
     """
 
     text: str
@@ -37,3 +38,21 @@ class Reply:
     list_button: str = "Ver opções"
     document_url: str = ""
     document_name: str = ""
+    alone: bool = False
+
+    @property
+    def plain(self) -> bool:
+        """Only text: it can be joined with the message that follows it."""
+        return not (self.options or self.document_url or self.alone)
+
+
+def join_plain(replies: list[Reply]) -> list[Reply]:
+    """Fewer, fuller messages: plain texts are joined to the reply after them."""
+    joined: list[Reply] = []
+    for reply in replies:
+        previous = joined[-1] if joined else None
+        if previous is not None and previous.plain and not reply.alone:
+            joined[-1] = replace(reply, text=f"{previous.text}\n\n{reply.text}")
+        else:
+            joined.append(reply)
+    return joined

@@ -83,7 +83,8 @@ def _words(text: str) -> frozenset[str]:
 # --- Vocabulary ----------------------------------------------------------------
 # Phrases are written in normalized form (lowercase, no accents). Syntax:
 #   words in order       "segunda via"         the words, one after the other
-#   a/b/c                "cai/caiu"            any one of these (may hold spaces: "fora do ar")
+#   a/b/c                "cai/caiu"            any one of these
+#   a_b                  "caiu de_novo/aqui"   "_" is a space inside a choice ("de novo")
 #   {group}              "sem {net}"           any entry of GROUPS["net"]
 #   word?                "caiu a? internet"    the word may be missing
 #   word*                "cancel*"             any word starting with "cancel"
@@ -178,7 +179,7 @@ VOCABULARY: dict[str, Words] = {
             "{net} ... {down}",
             "{down} ... {net}",
             "nao tenho/temos/tem {net}",
-            "nao consigo/consegui/conseguimos/da pra/da para usar/acessar/conectar/entrar/navegar",
+            "nao consigo/consegui/conseguimos/da_pra/da_para usar/acessar/conectar/entrar/navegar",
             "nao estou/to/ta conseguindo usar/acessar/conectar/entrar/navegar",
             "estou/to/ta/estamos/tamo/fiquei/ficamos/ficou sem $",
             "luz/luzes/led/luzinha ... vermelha/vermelho/vermelhinha/laranja/piscando/pisca",
@@ -186,7 +187,7 @@ VOCABULARY: dict[str, Words] = {
             "los",
             "pon ... vermelha/vermelho/piscando/apagada/apagado",
             "fora do ar",
-            "caiu tudo/aqui/de novo/novamente",
+            "caiu tudo/aqui/de_novo/novamente",
             "nada funciona/abre/carrega/conecta",
             "nao abre/carrega/entra/funciona/pega/conecta nada",
             "nao ta/esta pegando nada",
@@ -217,12 +218,15 @@ VOCABULARY: dict[str, Words] = {
             "nao chega/bate/vem/recebo/entrega/atinge a/na? velocidade",
             "metade da velocidade",
             "teste de velocidade",
-            "speedtest/speed test",
+            "speedtest/speed_test",
             "demora/demorando/demorado/demorada muito? pra/para/a? carregar/abrir/baixar/entrar",
             "fica/ficam carregando",
             "carregando/carrega devagar",
-            "iptv ... nao funciona/parou/caiu/ruim/trava/travando/falhando",
-            "{net}? nao pega/chega/alcanca aqui? no/na/em/nos/nas/ate o/ate a? quarto/sala/cozinha"
+            "iptv ... nao_funciona/parou/caiu/ruim/trava/travando/falhando",
+            "tv/iptv/canal/canais/video/videos/youtube/netflix/jogo/jogos/filme/filmes/live/stream"
+            " ... trava/travando/travada/travou/picotando/congelando/congela/carregando",
+            "trava ... {often}",
+            "{net}? nao pega/chega/alcanca aqui? no/na/em/nos/nas/ate_o/ate_a? quarto/sala/cozinha"
             "/quintal/andar/fundos/fundo/banheiro/escritorio",
             "pago/paguei/contratei/assinei ... <num> ... vem/chega/recebo/so/somente/apenas <num>",
         ),
@@ -233,13 +237,13 @@ VOCABULARY: dict[str, Words] = {
             "{modem} ... {off}",
             "{off} ... {modem}",
             "nenhuma luz/luzinha",
-            "luzes apagadas",
+            "luzes ... apagadas/apagaram/desligadas",
             "todas as luzes ... apagadas",
             "nao acende nenhuma luz",
             "nao acende nada",
             "nao da sinal de vida",
             "desligado",
-            "fonte ... queimou/queimada/queimado/estragou/estragada/nao funciona/com defeito/ruim",
+            "fonte ... queimou/queimada/queimado/estragou/estragada/nao_funciona/com_defeito/ruim",
         ),
         hints=("nao liga", "apagado/apagou/queimou", "fonte", "luz apagada", "sem energia"),
     ),
@@ -253,14 +257,14 @@ VOCABULARY: dict[str, Words] = {
             "nome da/do rede/wifi",
             "configurar/configuracao/configura/configure ... {modem}/{net}/repetidor",
             "cabo/fio/fios/cabos ... rompido/rompeu/partido/partiu/arrebentado/arrebentou/caido"
-            "/caiu/cortado/cortaram/cortou/solto/soltou/estourado/quebrado/quebrou/no chao"
+            "/caiu/cortado/cortaram/cortou/solto/soltou/estourado/quebrado/quebrou/no_chao"
             "/pendurado",
-            "mudar/trocar {modem} de lugar/comodo/posicao",
+            "mudar/trocar ... {modem} de lugar/comodo/posicao",
         ),
         hints=(
             "^ outro/outros/outra $",
             "outra coisa",
-            "nenhuma dessas/desses/das opcoes",
+            "nenhuma dessas/desses/das_opcoes",
             "nenhum desses",
             "repetidor/extensor",
             "poste",
@@ -280,8 +284,8 @@ VOCABULARY: dict[str, Words] = {
             "problema/problemas ... {net}/{modem}",
             "{net}/{modem} ... problema/problemas/defeito/pane",
             "ajuda ... {net}/{modem}",
-            "nao funciona/funcionando direito",
-            "nao esta/ta funcionando direito",
+            "{net}? ... nao funciona/funcionando direito",
+            "{net}? ... nao esta/ta funcionando direito",
             "{net} ... nao esta/ta/e? boa/bom/normal/legal/direito/certo",
             "{net} ta/esta estranha/esquisita/doida/maluca",
             "{modem} ... quebrou/quebrado/estragou/estragado",
@@ -297,14 +301,14 @@ VOCABULARY: dict[str, Words] = {
             "ser/virar/tornar cliente",
             "novo cliente",
             "cliente novo",
-            "quero/queria/gostaria/desejo/gostaria de ter? uma? internet/fibra",
+            "quero/queria/gostaria/desejo de? ter? uma? internet/fibra",
             "instalar/instalacao ... internet/fibra/net/wifi/ponto",
             "nova instalacao",
             "colocar/botar/por/puxar/levar ... internet/fibra/net",
             "qual/quais o/os? plano/planos",
             "quais ... planos",
             "ver/conhecer/saber ... planos",
-            "planos disponiveis/residenciais/empresariais/de internet/de fibra",
+            "planos disponiveis/residenciais/empresariais/de_internet/de_fibra",
             "tabela de precos",
             "valor/valores/preco/precos ... plano/planos/internet/fibra/mega/megas/instalacao",
             "quanto custa/custaria/custam",
@@ -384,9 +388,9 @@ VOCABULARY: dict[str, Words] = {
         phrases=(
             "atendente/atendentes",
             "humano/humana/humanos",
-            "pessoa de verdade/real",
+            "pessoa de_verdade/real",
             "uma pessoa",
-            "alguem de verdade/real",
+            "alguem de_verdade/real",
             "falar/conversar/chamar/transferir/transfere/passar com? o/a/um/uma? {human}",
             "fala/falo com o/a/um/uma? {human}",
             "me liga/ligue/liguem/ligar/ligam/telefona/telefonem/retorna/retornem/ligarem",
@@ -397,7 +401,7 @@ VOCABULARY: dict[str, Words] = {
             "falar por/no/pelo telefone",
             "central de atendimento",
             "ninguem me? atende/responde",
-            "tem alguem ai/online/na linha",
+            "tem alguem ai/online/na_linha",
             "nao quero ... robo/maquina/bot/robozinho/automatico/automatica",
             "chega de robo/bot",
             "ouvidoria",
@@ -418,6 +422,9 @@ VOCABULARY: dict[str, Words] = {
             "boleto/fatura/conta/contas/mensalidade ... paga/pago/pagas/pagos/quitada/quitado",
             "em dia",
             "falta de pagamento",
+            # Cancelling a visit is not cancelling the contract.
+            "cancelar/cancela/cancelamento/desmarcar/remarcar a/o? visita/agendamento do/da?"
+            " tecnico/tecnica",
             # An answer about the lights, not a request.
             "nenhuma luz/luzinha vermelha/laranja/piscando",
             # Cancelling something that is not the contract.
@@ -691,7 +698,8 @@ def _alternatives(piece: str) -> list[str]:
 
 
 def _piece_regex(piece: str) -> str:
-    words = (" ".join(map(_word_regex, alt.split())) for alt in _alternatives(piece))
+    spaced = (alternative.replace("_", " ") for alternative in _alternatives(piece))
+    words = (" ".join(map(_word_regex, alternative.split())) for alternative in spaced)
     return "(?:" + "|".join(words) + ")"
 
 

@@ -24,6 +24,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from privacy import mask_phone
 from replies import Option, Reply
 
 log = logging.getLogger("theo.zapi")
@@ -77,13 +78,6 @@ class Sender(Protocol):
     def send(self, phone: str, replies: Sequence[Reply]) -> list[str]:
         """Send the replies in order and return their message ids."""
         ...
-
-
-def mask_phone(phone: str) -> str:
-    """Keep the first 4 and last 4 characters ("5511*****0001"): enough to tell chats apart."""
-    if len(phone) <= 9:
-        return "*" * len(phone)
-    return f"{phone[:4]}{'*' * (len(phone) - 8)}{phone[-4:]}"
 
 
 def redact_token(text: str) -> str:

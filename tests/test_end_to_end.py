@@ -14,8 +14,9 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
-from conftest import CLIENT_TOKEN, INSTANCE, TOKEN, load_fixture
 from psycopg import sql
+
+from conftest import CLIENT_TOKEN, INSTANCE, TOKEN, load_fixture
 from zapi_fake import FakeZApiServer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,9 +9,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import SAO_PAULO, Chat
 
 from app import create_app
+from conftest import SAO_PAULO, Chat
 
 MARIA_CPF = "529.982.247-25"
 BUSINESS_CNPJ = "11.222.333/0001-81"
@@ -356,7 +356,7 @@ def test_sales_lead_in_covered_cep(chat):
     assert "nome" in chat.say("2")
     answer = chat.say("Meu nome é Ana Lima")
 
-    assert "Obrigado, Ana!" in answer
+    assert "Obrigado!" in answer and "Ana" not in answer
     [lead] = chat.records()
     assert lead.kind == "lead"
     assert lead.details == {"name": "Ana Lima", "cep": "01310100", "plan": "500-mega"}

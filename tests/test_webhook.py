@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import CLIENT_TOKEN, CUSTOMER_PHONE, TOKEN, ZAPI_PREFIX, load_fixture
 
 from app import create_app
 from config import load_config
+from conftest import CLIENT_TOKEN, CUSTOMER_PHONE, TOKEN, ZAPI_PREFIX, load_fixture
 
 RECEIVED = b'{"type": "ReceivedCallback", "phone": "5511", "messageId": "X", '
 

@@ -386,8 +386,8 @@ def test_failure_is_logged_as_warning_without_secrets(mocked, client, caplog):
 
 def test_mask_phone():
     assert mask_phone(PHONE) == MASKED
-    assert mask_phone("551187650001") == "5511****0001"
-    assert mask_phone("12345") == "*****"
+    assert mask_phone("551187650001") == "551******001"
+    assert mask_phone("12345") == "1***5"
     assert mask_phone("") == ""
 
 

@@ -1,0 +1,109 @@
+"""Reading Z-API callbacks: handle, ignore or refuse."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import load_fixture
+from inbound import Incoming, PayloadError, parse_callback
+
+
+def test_text_message():
+    message = parse_callback(load_fixture("text_message"))
+
+    assert message == Incoming(
+        "A20DA9C0183A2D35A260F53F5D2B9244", "5511987650001", "text", text="Oi, boa tarde"
+    )
+
+
+def test_button_reply_carries_the_button_id():
+    message = parse_callback(load_fixture("button_reply"))
+
+    assert message.kind == "text"
+    assert message.choice_id == "1"
+    assert message.text == "Sim"
+
+
+def test_list_reply_carries_the_row_id_and_title():
+    message = parse_callback(load_fixture("list_reply"))
+
+    assert message.choice_id == "2"
+    assert message.text == "Suporte técnico"
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("audio", {"audioUrl": "https://x/a.ogg", "ptt": True}),
+        ("image", {"imageUrl": "https://x/i.jpg", "caption": "meu modem"}),
+        ("video", {"videoUrl": "https://x/v.mp4"}),
+        ("document", {"documentUrl": "https://x/d.pdf", "fileName": "d.pdf"}),
+        ("sticker", {"stickerUrl": "https://x/s.webp"}),
+        ("location", {"latitude": -23.56, "longitude": -46.65, "address": "Av. Paulista"}),
+        ("contact", {"displayName": "Ana", "vCard": "BEGIN:VCARD"}),
+    ],
+)
+def test_media_is_a_media_message(field, value):
+    payload = load_fixture("text_message")
+    del payload["text"]
+    payload[field] = value
+
+    message = parse_callback(payload)
+
+    assert message.kind == "media"
+    assert message.media_type == field
+
+
+def test_unknown_content_is_still_answered_as_media():
+    payload = load_fixture("text_message")
+    del payload["text"]
+    payload["pixKeyMessage"] = {"key": "x"}
+
+    assert parse_callback(payload).kind == "media"
+
+
+def test_attendant_typing_on_the_phone_is_a_takeover():
+    message = parse_callback(load_fixture("from_me_attendant"))
+
+    assert message.kind == "takeover"
+
+
+def test_text_is_cut_to_the_limit():
+    payload = load_fixture("text_message")
+    payload["text"]["message"] = "x" * 5000
+
+    assert len(parse_callback(payload, max_text_chars=100).text) == 100
+
+
+def test_numeric_message_id_is_accepted_as_text():
+    payload = load_fixture("text_message") | {"messageId": 123456}
+
+    assert parse_callback(payload).message_id == "123456"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        [],
+        "texto",
+        {},
+        {"type": None},
+        {"type": "ReceivedCallback"},
+        {"type": "ReceivedCallback", "phone": "", "messageId": "X"},
+        {"type": "ReceivedCallback", "phone": "5511", "messageId": "X" * 500},
+        {"type": "ReceivedCallback", "phone": True, "messageId": "X"},
+        {"type": "ReceivedCallback", "phone": "5511", "messageId": "X", "text": "oi"},
+        {"type": "ReceivedCallback", "phone": "5511", "messageId": "X", "text": {"message": 1.5}},
+        {"type": "ReceivedCallback", "phone": "5511", "messageId": "X", "text": {}},
+        {
+            "type": "ReceivedCallback",
+            "phone": "5511",
+            "messageId": "X",
+            "buttonsResponseMessage": {"buttonId": {"nested": 1}},
+        },
+    ],
+)
+def test_malformed_payloads_raise(payload):
+    with pytest.raises(PayloadError):
+        parse_callback(payload)

@@ -1,0 +1,761 @@
+"""Tests of understanding: what customers type, and what Theo must make of it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import understanding as nlu
+from understanding import (
+    ALTERAR_PLANO,
+    ATENDENTE,
+    BOLETO,
+    CANCELAR,
+    CMD_BACK,
+    CMD_EXIT,
+    CMD_MENU,
+    COBERTURA,
+    CONTRATAR,
+    LENTA,
+    MODEM_DESLIGADO,
+    OUTRO_PROBLEMA,
+    PLANO,
+    SEM_INTERNET,
+    SUPORTE,
+)
+
+# --- detect_intent corpus -------------------------------------------------------------
+# Written the way customers write on WhatsApp: no accents, typos, abbreviations, caps,
+# emoji, greetings in front. Each line: (text, expected intent or None).
+INTENT_CORPUS: list[tuple[str, str | None]] = [
+    # BOLETO
+    ("boleto", BOLETO),
+    ("Boleto", BOLETO),
+    ("BOLETO", BOLETO),
+    ("boletoo", BOLETO),
+    ("bolet", BOLETO),
+    ("bloeto", BOLETO),
+    ("segunda via", BOLETO),
+    ("Segunda via de boleto", BOLETO),
+    ("2ª via", BOLETO),
+    ("2a via", BOLETO),
+    ("2 via", BOLETO),
+    ("2° via do boleto", BOLETO),
+    ("2via", BOLETO),
+    ("segunda via da fatura pfv", BOLETO),
+    ("bom dia, preciso da segunda via", BOLETO),
+    ("Boa tarde! Gostaria da 2ª via do meu boleto por favor", BOLETO),
+    ("oi quero o boleto", BOLETO),
+    ("me manda o boleto desse mes", BOLETO),
+    ("manda a fatura ai", BOLETO),
+    ("fatura", BOLETO),
+    ("minha fatura veio?", BOLETO),
+    ("nao recebi o boleto", BOLETO),
+    ("meu boleto nao chegou", BOLETO),
+    ("pix", BOLETO),
+    ("qual a chave pix de vcs?", BOLETO),
+    ("da pra pagar no pix?", BOLETO),
+    ("quero pagar minha conta", BOLETO),
+    ("quero pagar", BOLETO),
+    ("como faço pra pagar?", BOLETO),
+    ("onde pago a internet", BOLETO),
+    ("codigo de barras", BOLETO),
+    ("me passa o código de barras do boleto", BOLETO),
+    ("linha digitável", BOLETO),
+    ("mensalidade", BOLETO),
+    ("quanto ta minha mensalidade", BOLETO),
+    ("quero pagar a mensalidade atrasada", BOLETO),
+    ("conta atrasada", BOLETO),
+    ("conta de internet", BOLETO),
+    ("tenho alguma pendencia?", BOLETO),
+    ("tem boleto em aberto?", BOLETO),
+    ("quanto eu devo?", BOLETO),
+    ("qual o vencimento da minha fatura", BOLETO),
+    ("boleto vencido", BOLETO),
+    ("👋 boleto", BOLETO),
+    ("💰 segunda via 💰", BOLETO),
+    ("preciso do boleto pra pagar hj", BOLETO),
+    ("Nao consigo pagar o boleto porque estou sem internet", BOLETO),
+    ("minha internet foi cortada, quero pagar o boleto", BOLETO),
+    ("fatrua", BOLETO),
+    ("conta", BOLETO),
+    ("copia e cola do pix", BOLETO),
+    ("SEGUNDA VIA PFV", BOLETO),
+    ("quero a 2 via", BOLETO),
+    ("boleto do mês passado", BOLETO),
+    # SUPORTE (generic)
+    ("suporte", SUPORTE),
+    ("Suporte técnico", SUPORTE),
+    ("suporte tecnico", SUPORTE),
+    ("SUPORTE", SUPORTE),
+    ("suport", SUPORTE),
+    ("preciso de suporte", SUPORTE),
+    ("problema técnico", SUPORTE),
+    ("assistência técnica", SUPORTE),
+    ("técnico", SUPORTE),
+    ("preciso de um tecnico aqui em casa", SUPORTE),
+    ("quero agendar uma visita tecnica", SUPORTE),
+    ("minha internet ta com problema", SUPORTE),
+    ("to com problema na internet", SUPORTE),
+    ("problema no roteador", SUPORTE),
+    ("preciso de ajuda com a internet", SUPORTE),
+    ("a internet nao ta funcionando direito", SUPORTE),
+    ("meu wifi ta estranho", SUPORTE),
+    ("bom dia, suporte por favor", SUPORTE),
+    ("modem com defeito", SUPORTE),
+    ("abrir um chamado", SUPORTE),
+    # SEM_INTERNET
+    ("sem internet", SEM_INTERNET),
+    ("Sem internet", SEM_INTERNET),
+    ("to sem net", SEM_INTERNET),
+    ("tô sem net", SEM_INTERNET),
+    ("estou sem internet", SEM_INTERNET),
+    ("ESTOU SEM INTERNET", SEM_INTERNET),
+    ("sem net desde ontem", SEM_INTERNET),
+    ("estou sem internet desde ontem a noite", SEM_INTERNET),
+    ("internet caiu", SEM_INTERNET),
+    ("a internet caiu", SEM_INTERNET),
+    ("caiu a internet aqui", SEM_INTERNET),
+    ("net caiu", SEM_INTERNET),
+    ("minha net caiu de novo 😡", SEM_INTERNET),
+    ("internet nao funciona", SEM_INTERNET),
+    ("a internet não está funcionando", SEM_INTERNET),
+    ("internet n funciona", SEM_INTERNET),
+    ("wifi não pega", SEM_INTERNET),
+    ("o wifi nao conecta", SEM_INTERNET),
+    ("nao conecta", SEM_INTERNET),
+    ("não conecta de jeito nenhum", SEM_INTERNET),
+    ("sem sinal", SEM_INTERNET),
+    ("ta sem sinal nenhum", SEM_INTERNET),
+    ("luz vermelha", SEM_INTERNET),
+    ("luz vermelha piscando no modem", SEM_INTERNET),
+    ("tem uma luz vermelha acesa no roteador", SEM_INTERNET),
+    ("LOS piscando", SEM_INTERNET),
+    ("los vermelho", SEM_INTERNET),
+    ("a luz do los ta acesa", SEM_INTERNET),
+    ("boa noite, estamos sem internet aqui em casa", SEM_INTERNET),
+    ("oi, to sem internet 😭", SEM_INTERNET),
+    ("internet fora do ar", SEM_INTERNET),
+    ("ta tudo fora do ar", SEM_INTERNET),
+    ("nao tenho internet", SEM_INTERNET),
+    ("a internet parou", SEM_INTERNET),
+    ("parou de funcionar a internet", SEM_INTERNET),
+    ("nada funciona, nao abre nada", SEM_INTERNET),
+    ("internet nao ta pegando", SEM_INTERNET),
+    ("nao ta pegando nada", SEM_INTERNET),
+    ("intenet caiu", SEM_INTERNET),
+    ("internte nao funciona", SEM_INTERNET),
+    ("sem conexao", SEM_INTERNET),
+    ("wifi sumiu", SEM_INTERNET),
+    ("cortaram minha internet", SEM_INTERNET),
+    ("paguei o boleto e continua sem internet", SEM_INTERNET),
+    ("ja paguei e a internet ainda nao voltou", SEM_INTERNET),
+    ("internet offline", SEM_INTERNET),
+    ("a rede não aparece", SEM_INTERNET),
+    ("não consigo acessar a internet", SEM_INTERNET),
+    ("nao consigo navegar", SEM_INTERNET),
+    ("to sem", SEM_INTERNET),
+    ("minha internet caiu e o modem ta com a luz vermelha", SEM_INTERNET),
+    ("Sem internet há 2 dias!!!", SEM_INTERNET),
+    ("s/ internet", SEM_INTERNET),
+    ("quero minha internet de volta", SEM_INTERNET),
+    ("nao tem internet no bairro todo", SEM_INTERNET),
+    ("a net caiu aqui no bairro", SEM_INTERNET),
+    ("internet nao volta", SEM_INTERNET),
+    # LENTA
+    ("internet lenta", LENTA),
+    ("Internet lenta", LENTA),
+    ("net devagar", LENTA),
+    ("minha internet ta muito lenta", LENTA),
+    ("a net ta uma lerdeza", LENTA),
+    ("INTERNET LENTA DEMAIS", LENTA),
+    ("internet lentaaaa", LENTA),
+    ("travando", LENTA),
+    ("ta travando tudo", LENTA),
+    ("o video fica travando", LENTA),
+    ("iptv travando", LENTA),
+    ("a iptv trava toda hora", LENTA),
+    ("velocidade baixa", LENTA),
+    ("a velocidade ta muito baixa", LENTA),
+    ("nao chega a velocidade que eu contratei", LENTA),
+    ("pago 500 mega e so vem 50", LENTA),
+    ("internet oscilando", LENTA),
+    ("internet instavel", LENTA),
+    ("a internet cai toda hora", LENTA),
+    ("fica caindo toda hora", LENTA),
+    ("internet caindo direto", LENTA),
+    ("a net vive caindo", LENTA),
+    ("sinal fraco", LENTA),
+    ("wifi fraco no quarto", LENTA),
+    ("o wifi nao pega no quarto", LENTA),
+    ("lentidão na internet", LENTA),
+    ("demora muito pra carregar", LENTA),
+    ("ping alto nos jogos", LENTA),
+    ("lag no jogo", LENTA),
+    ("netflix travando toda hora", LENTA),
+    ("internet ruim", LENTA),
+    ("internet pessima", LENTA),
+    ("a conexão está péssima", LENTA),
+    ("bom dia, minha internet está lenta desde ontem", LENTA),
+    ("internet devagar quase parando", LENTA),
+    ("fiz o teste de velocidade e deu metade", LENTA),
+    ("lenta", LENTA),
+    ("muito lenta 🐢", LENTA),
+    ("intenet lenta", LENTA),
+    ("a tv trava muito", LENTA),
+    # MODEM_DESLIGADO
+    ("modem desligado", MODEM_DESLIGADO),
+    ("Modem desligado", MODEM_DESLIGADO),
+    ("modem não liga", MODEM_DESLIGADO),
+    ("modem nao liga", MODEM_DESLIGADO),
+    ("o modem nao liga mais", MODEM_DESLIGADO),
+    ("roteador desligado", MODEM_DESLIGADO),
+    ("o roteador não quer ligar", MODEM_DESLIGADO),
+    ("aparelho apagado", MODEM_DESLIGADO),
+    ("o aparelho da internet ta todo apagado", MODEM_DESLIGADO),
+    ("modem apagado", MODEM_DESLIGADO),
+    ("nenhuma luz acende no modem", MODEM_DESLIGADO),
+    ("nenhuma luz acesa", MODEM_DESLIGADO),
+    ("as luzes do roteador estao apagadas", MODEM_DESLIGADO),
+    ("o modem queimou", MODEM_DESLIGADO),
+    ("roteador queimou depois da chuva", MODEM_DESLIGADO),
+    ("modem morreu", MODEM_DESLIGADO),
+    ("modem sem luz", MODEM_DESLIGADO),
+    ("o modem desligou sozinho e nao liga mais", MODEM_DESLIGADO),
+    ("a fonte do modem queimou", MODEM_DESLIGADO),
+    ("roteador nao acende", MODEM_DESLIGADO),
+    ("moden desligado", MODEM_DESLIGADO),
+    ("ROTEADOR APAGADO", MODEM_DESLIGADO),
+    ("meu modem nao liga e to sem internet", MODEM_DESLIGADO),
+    ("desligado", MODEM_DESLIGADO),
+    # OUTRO_PROBLEMA
+    ("outro problema", OUTRO_PROBLEMA),
+    ("Outro problema", OUTRO_PROBLEMA),
+    ("outro", OUTRO_PROBLEMA),
+    ("e outro problema", OUTRO_PROBLEMA),
+    ("quero trocar a senha do wifi", OUTRO_PROBLEMA),
+    ("esqueci a senha do wifi", OUTRO_PROBLEMA),
+    ("como mudo o nome da rede", OUTRO_PROBLEMA),
+    ("o cabo da fibra arrebentou", OUTRO_PROBLEMA),
+    ("tem um fio caido na frente de casa", OUTRO_PROBLEMA),
+    ("preciso configurar o roteador novo", OUTRO_PROBLEMA),
+    ("quero mudar o modem de lugar", OUTRO_PROBLEMA),
+    # CONTRATAR
+    ("quero contratar", CONTRATAR),
+    ("Contratar internet", CONTRATAR),
+    ("contratar", CONTRATAR),
+    ("quero contratar internet", CONTRATAR),
+    ("gostaria de contratar um plano", CONTRATAR),
+    ("quero assinar", CONTRATAR),
+    ("planos", CONTRATAR),
+    ("quais os planos?", CONTRATAR),
+    ("quais planos vcs tem", CONTRATAR),
+    ("quero internet", CONTRATAR),
+    ("quero uma internet pra minha casa", CONTRATAR),
+    ("instalar internet", CONTRATAR),
+    ("quero instalar internet na minha casa", CONTRATAR),
+    ("quero ser cliente", CONTRATAR),
+    ("valores dos planos", CONTRATAR),
+    ("qual o valor do plano de 300 mega?", CONTRATAR),
+    ("quanto custa", CONTRATAR),
+    ("quanto custa a internet de vcs?", CONTRATAR),
+    ("quanto ta o plano de 500 mega", CONTRATAR),
+    ("boa tarde, quero saber os preços dos planos", CONTRATAR),
+    ("tem promoção?", CONTRATAR),
+    ("quero colocar internet aqui em casa", CONTRATAR),
+    ("contratacao", CONTRATAR),
+    ("contrataçao de internet", CONTRATAR),
+    ("qual o preço da instalação", CONTRATAR),
+    ("tenho interesse nos planos", CONTRATAR),
+    ("quero falar com vendas", CONTRATAR),
+    ("contrtar internet", CONTRATAR),
+    ("quero fibra", CONTRATAR),
+    ("queria uma internet boa", CONTRATAR),
+    ("quero contratar, atende no meu bairro?", CONTRATAR),
+    # COBERTURA
+    ("cobertura", COBERTURA),
+    ("Consultar cobertura", COBERTURA),
+    ("atende meu bairro?", COBERTURA),
+    ("vcs atendem no meu bairro?", COBERTURA),
+    ("tem na minha rua?", COBERTURA),
+    ("disponibilidade", COBERTURA),
+    ("vocês atendem no CEP 01310-100?", COBERTURA),
+    ("atendem em Itaquera?", COBERTURA),
+    ("a start chega na minha cidade?", COBERTURA),
+    ("tem cobertura no jardim america?", COBERTURA),
+    ("quais bairros vcs atendem", COBERTURA),
+    ("queria saber se tem fibra aqui", COBERTURA),
+    ("meu cep é 04567-000, tem cobertura?", COBERTURA),
+    ("tem disponibilidade pro meu endereço?", COBERTURA),
+    ("consultar cep", COBERTURA),
+    ("a internet de vcs chega no meu condominio?", COBERTURA),
+    ("onde vcs atendem?", COBERTURA),
+    ("cobertua", COBERTURA),
+    # PLANO (cancel or change, not said which)
+    ("plano", PLANO),
+    ("Cancelamento ou alteração de plano", PLANO),
+    ("cancelar ou mudar plano", PLANO),
+    ("quero cancelar ou mudar meu plano", PLANO),
+    ("meu plano", PLANO),
+    # CANCELAR
+    ("quero cancelar", CANCELAR),
+    ("cancelar", CANCELAR),
+    ("Cancelamento", CANCELAR),
+    ("cancelamento", CANCELAR),
+    ("cancelameto", CANCELAR),
+    ("canselar", CANCELAR),
+    ("quero cancelar minha internet", CANCELAR),
+    ("QUERO CANCELAR ESSA PORCARIA", CANCELAR),
+    ("encerrar contrato", CANCELAR),
+    ("quero encerrar meu contrato", CANCELAR),
+    ("rescindir o contrato", CANCELAR),
+    ("quero sair da operadora", CANCELAR),
+    ("nao quero mais a internet de vcs", CANCELAR),
+    ("vou mudar de operadora", CANCELAR),
+    ("quero cancelar porque a internet vive caindo", CANCELAR),
+    ("bom dia, gostaria de solicitar o cancelamento", CANCELAR),
+    ("como faço pra cancelar?", CANCELAR),
+    ("quanto é a multa de cancelamento", CANCELAR),
+    ("quero cancelar, vou me mudar", CANCELAR),
+    ("vem retirar o modem", CANCELAR),
+    ("cancela tudo", CANCELAR),
+    # ALTERAR_PLANO
+    ("mudar de plano", ALTERAR_PLANO),
+    ("Alteração de plano", ALTERAR_PLANO),
+    ("mudar meu plano", ALTERAR_PLANO),
+    ("trocar plano", ALTERAR_PLANO),
+    ("quero trocar de plano", ALTERAR_PLANO),
+    ("upgrade", ALTERAR_PLANO),
+    ("quero fazer upgrade", ALTERAR_PLANO),
+    ("aumentar velocidade", ALTERAR_PLANO),
+    ("quero aumentar a velocidade da minha internet", ALTERAR_PLANO),
+    ("quero um plano melhor", ALTERAR_PLANO),
+    ("quero um plano maior", ALTERAR_PLANO),
+    ("diminuir meu plano", ALTERAR_PLANO),
+    ("alterar plano", ALTERAR_PLANO),
+    ("alterar", ALTERAR_PLANO),
+    ("quero mais megas", ALTERAR_PLANO),
+    ("quero mudar pro plano de 500", ALTERAR_PLANO),
+    ("nao quero cancelar, quero mudar de plano", ALTERAR_PLANO),
+    ("mudança de plano", ALTERAR_PLANO),
+    ("troca de plano", ALTERAR_PLANO),
+    ("a internet ta lenta, quero aumentar meu plano", ALTERAR_PLANO),
+    # ATENDENTE
+    ("atendente", ATENDENTE),
+    ("Falar com um atendente", ATENDENTE),
+    ("quero falar com atendente", ATENDENTE),
+    ("atendimento humano", ATENDENTE),
+    ("humano", ATENDENTE),
+    ("falar com alguém", ATENDENTE),
+    ("quero falar com uma pessoa", ATENDENTE),
+    ("pessoa de verdade", ATENDENTE),
+    ("quero falar com uma pessoa de verdade", ATENDENTE),
+    ("me liga", ATENDENTE),
+    ("pode me ligar?", ATENDENTE),
+    ("liga pra mim", ATENDENTE),
+    ("ligar pra mim", ATENDENTE),
+    ("atendnte", ATENDENTE),
+    ("ATENDENTE", ATENDENTE),
+    ("atendente por favor", ATENDENTE),
+    ("nao quero falar com robo", ATENDENTE),
+    ("quero falar com alguem de verdade", ATENDENTE),
+    ("tem alguem ai?", ATENDENTE),
+    ("ninguem atende o telefone", ATENDENTE),
+    ("qual o telefone de vcs?", ATENDENTE),
+    ("falar com atendente sobre cancelamento", ATENDENTE),
+    ("quero falar com o gerente", ATENDENTE),
+    ("me passa pra um humano", ATENDENTE),
+    ("quero falar com alguem do suporte", ATENDENTE),
+    ("👩 atendente", ATENDENTE),
+    ("atendimento", ATENDENTE),
+    ("horario de atendimento", ATENDENTE),
+    ("falar com algm", ATENDENTE),
+    # Nothing clear: None, never a confident wrong route
+    ("oi", None),
+    ("Oi", None),
+    ("olá", None),
+    ("ola tudo bem?", None),
+    ("olá tudo bem?", None),
+    ("bom dia", None),
+    ("Bom dia!", None),
+    ("boa tarde", None),
+    ("boa noite", None),
+    ("oii", None),
+    ("oiii tudo bem", None),
+    ("ok", None),
+    ("obrigado", None),
+    ("valeu", None),
+    ("sim", None),
+    ("não", None),
+    ("1", None),
+    ("6", None),
+    ("123.456.789-09", None),
+    ("asdfgh", None),
+    ("kkkkkkk", None),
+    ("???", None),
+    ("", None),
+    ("   ", None),
+    ("👍", None),
+    ("😀😀😀", None),
+    ("tenho uma duvida", None),
+    ("preciso de ajuda", None),
+    ("ajuda", None),
+    ("internet", None),
+    ("quero cancelar o boleto", None),
+    ("ja paguei o boleto", None),
+    ("nao quero cancelar", None),
+    ("não é boleto", None),
+    ("mudança de endereço", None),
+    ("alterar meu cadastro", None),
+    ("qual meu protocolo?", None),
+    ("quem é vc?", None),
+    ("Joao da Silva", None),
+    ("Rua das Flores 123", None),
+    ("segunda feira", None),
+    ("oi pessoal", None),
+    ("fala galera", None),
+    ("cancelar a visita do tecnico", None),
+    ("menu", None),
+    ("sair", None),
+    ("tchau", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), INTENT_CORPUS)
+def test_detect_intent_corpus(text: str, expected: str | None) -> None:
+    assert nlu.detect_intent(text) == expected
+
+
+def test_corpus_is_big_and_covers_every_intent() -> None:
+    expected = {intent for _, intent in INTENT_CORPUS}
+    assert len(INTENT_CORPUS) >= 250
+    assert expected >= {*nlu.MAIN_MENU_INTENTS, *nlu.SUPPORT_MENU_INTENTS, *nlu.PLAN_MENU_INTENTS}
+    assert None in expected
+
+
+def test_menu_titles_route_to_their_own_option() -> None:
+    titles = {
+        "Segunda via de boleto": BOLETO,
+        "Suporte técnico": SUPORTE,
+        "Contratar internet": CONTRATAR,
+        "Consultar cobertura": COBERTURA,
+        "Cancelamento ou alteração de plano": PLANO,
+        "Falar com um atendente": ATENDENTE,
+        "Sem internet": SEM_INTERNET,
+        "Internet lenta": LENTA,
+        "Modem desligado": MODEM_DESLIGADO,
+        "Outro problema": OUTRO_PROBLEMA,
+        "Cancelamento": CANCELAR,
+        "Alteração de plano": ALTERAR_PLANO,
+    }
+    assert {title: nlu.detect_intent(title) for title in titles} == titles
+
+
+def test_menu_intent_tuples_are_in_option_order() -> None:
+    assert nlu.MAIN_MENU_INTENTS == (BOLETO, SUPORTE, CONTRATAR, COBERTURA, PLANO, ATENDENTE)
+    assert nlu.SUPPORT_MENU_INTENTS == (SEM_INTERNET, LENTA, MODEM_DESLIGADO, OUTRO_PROBLEMA)
+    assert nlu.PLAN_MENU_INTENTS == (CANCELAR, ALTERAR_PLANO)
+
+
+def test_slow_internet_is_never_taken_for_no_internet() -> None:
+    for text in ("internet lenta", "net lenta e travando", "internet muito devagar"):
+        assert nlu.detect_intent(text) == LENTA
+
+
+def test_negated_request_is_dropped_but_the_other_request_stays() -> None:
+    assert nlu.detect_intent("não quero cancelar") is None
+    assert nlu.detect_intent("Não, quero cancelar") == CANCELAR
+    assert nlu.detect_intent("nao preciso de tecnico, so do boleto") == BOLETO
+
+
+def test_every_vocabulary_phrase_compiles_and_matches_itself_when_literal() -> None:
+    literal = [
+        (intent, phrase)
+        for intent, words in nlu.VOCABULARY.items()
+        for phrase in words.phrases
+        if intent and not any(mark in phrase for mark in "/{?.<^$*")
+    ]
+    assert literal
+    for intent, phrase in literal:
+        assert intent == nlu.detect_intent(phrase) or nlu.detect_intent(phrase) in (
+            nlu.PRIORITY[: nlu.PRIORITY.index(intent)]
+        ), phrase
+
+
+# --- normalize -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  Olá,   TUDO bem?  ", "ola tudo bem"),
+        ("SEGUNDA VIA", "segunda via"),
+        ("2ª via", "2a via"),
+        ("2° via", "2o via"),
+        ("Opção 1️⃣", "opcao 1"),
+        ("3️⃣", "3"),
+        ("🔟", "10"),
+        ("zero\u200bwidth", "zerowidth"),
+        ("\u200fsim\u200e", "sim"),
+        ("sim\ufe0f", "sim"),
+        ("boleto 😀👍🏽 agora", "boleto agora"),
+        ("não", "nao"),
+        ("ñ", "nao"),
+        ("n", "nao"),
+        ("nn", "nao"),
+        ("vc tb pq", "voce tambem porque"),
+        ("q vc qr", "que voce qr"),
+        ("boletoooo", "boleto"),
+        ("siiiim", "sim"),
+        ("wi-fi", "wifi"),
+        ("*menu*", "menu"),
+        ("ação çã", "acao ca"),
+        ("１２", "12"),
+        ("", ""),
+        ("\n\t ", ""),
+    ],
+)
+def test_normalize(text: str, expected: str) -> None:
+    assert nlu.normalize(text) == expected
+
+
+def test_normalize_is_idempotent_on_its_output() -> None:
+    samples = ["Não consigo pagar o BOLETO!!!", "tô sem net 😭", "2ª via pfv", "Opção 1️⃣"]
+    for sample in samples:
+        once = nlu.normalize(sample)
+        assert nlu.normalize(once) == once
+
+
+def test_long_text_returns_quickly_and_does_not_crash() -> None:
+    noise = ("bla " * 2500)[:10_000]
+    odd = "\u200b\u200f🔥" * 3000 + "boleto"
+    start = time.perf_counter()
+    assert nlu.detect_intent(noise) is None
+    assert nlu.detect_intent(odd) is None or isinstance(nlu.detect_intent(odd), str)
+    assert nlu.parse_choice(noise, 6) is None
+    assert nlu.parse_yes_no(noise) is None
+    assert nlu.detect_command(noise) is None
+    assert len(nlu.normalize(noise)) <= len(noise)
+    assert time.perf_counter() - start < 2.0
+
+
+# --- parse_choice ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "count", "expected"),
+    [
+        ("1", 6, 1),
+        (" 1 ", 6, 1),
+        ("1.", 6, 1),
+        ("1)", 6, 1),
+        ("1-", 6, 1),
+        ("#1", 6, 1),
+        ("1️⃣", 6, 1),
+        ("6️⃣", 6, 6),
+        ("opção 1", 6, 1),
+        ("opcao 2", 6, 2),
+        ("Opção nº 3", 6, 3),
+        ("op 4", 6, 4),
+        ("numero 5", 6, 5),
+        ("a 1", 6, 1),
+        ("a opção 2", 6, 2),
+        ("quero a 3", 6, 3),
+        ("um", 6, 1),
+        ("dois", 6, 2),
+        ("tres", 6, 3),
+        ("três", 6, 3),
+        ("quatro", 6, 4),
+        ("cinco", 6, 5),
+        ("seis", 6, 6),
+        ("primeira", 6, 1),
+        ("segunda", 6, 2),
+        ("a segunda", 6, 2),
+        ("2ª", 6, 2),
+        ("01", 6, 1),
+        ("1 por favor", 6, 1),
+        ("2 obrigado", 6, 2),
+        ("a última", 4, 4),
+        ("🔟", 10, 10),
+        ("2", 2, 2),
+        # Not a bare choice
+        ("segunda via", 6, None),
+        ("2 via", 6, None),
+        ("2a via", 6, None),
+        ("7", 6, None),
+        ("0", 6, None),
+        ("3", 2, None),
+        ("sete", 6, None),
+        ("1 e 2", 6, None),
+        ("1 ou 2", 6, None),
+        ("12345678909", 6, None),
+        ("123.456.789-09", 6, None),
+        ("01310-100", 6, None),
+        ("100", 6, None),
+        ("boleto", 6, None),
+        ("oi", 6, None),
+        ("", 6, None),
+        ("1 boleto", 6, None),
+        ("opção", 6, None),
+    ],
+)
+def test_parse_choice(text: str, count: int, expected: int | None) -> None:
+    assert nlu.parse_choice(text, count) == expected
+
+
+# --- parse_yes_no ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1", True),
+        ("2", False),
+        ("1️⃣", True),
+        ("sim", True),
+        ("Sim", True),
+        ("SIM", True),
+        ("s", True),
+        ("S", True),
+        ("ss", True),
+        ("simm", True),
+        ("siiim", True),
+        ("sim!", True),
+        ("isso", True),
+        ("isso mesmo", True),
+        ("claro", True),
+        ("pode", True),
+        ("pode sim", True),
+        ("yes", True),
+        ("ok", True),
+        ("voltou", True),
+        ("voltou sim", True),
+        ("ja voltou", True),
+        ("funcionou", True),
+        ("ligou", True),
+        ("acendeu", True),
+        ("resolveu", True),
+        ("deu certo", True),
+        ("acho que sim", True),
+        ("👍", True),
+        ("👍🏻", True),
+        ("✅", True),
+        ("sim, continua vermelha", True),
+        ("tem sim", True),
+        ("tá", True),
+        ("não", False),
+        ("nao", False),
+        ("NÃO", False),
+        ("n", False),
+        ("N", False),
+        ("nn", False),
+        ("naão", False),
+        ("naaao", False),
+        ("negativo", False),
+        ("ainda não", False),
+        ("ainda nao voltou", False),
+        ("continua", False),
+        ("continua sem internet", False),
+        ("nada", False),
+        ("nada ainda", False),
+        ("não voltou", False),
+        ("nao funcionou", False),
+        ("voltou não", False),
+        ("sim, mas não voltou", False),
+        ("ok, não funcionou", False),
+        ("acho que não", False),
+        ("nem ligou", False),
+        ("👎", False),
+        ("❌", False),
+        ("não, obrigado", False),
+        ("nenhuma luz vermelha", False),
+        # Unclear
+        ("", None),
+        ("   ", None),
+        ("talvez", None),
+        ("nao sei", None),
+        ("sei la", None),
+        ("sim e não", None),
+        ("oi", None),
+        ("boleto", None),
+        ("3", None),
+        ("como assim?", None),
+        ("😀", None),
+    ],
+)
+def test_parse_yes_no(text: str, expected: bool | None) -> None:
+    assert nlu.parse_yes_no(text) is expected
+
+
+# --- detect_command --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("menu", CMD_MENU),
+        ("MENU", CMD_MENU),
+        (" Menu ", CMD_MENU),
+        ("*menu*", CMD_MENU),
+        ("menú", CMD_MENU),
+        ("menuu", CMD_MENU),
+        ("início", CMD_MENU),
+        ("inicio", CMD_MENU),
+        ("menu principal", CMD_MENU),
+        ("voltar ao menu", CMD_MENU),
+        ("voltar pro menu", CMD_MENU),
+        ("volta pro inicio", CMD_MENU),
+        ("quero o menu", CMD_MENU),
+        ("me manda o menu", CMD_MENU),
+        ("menu por favor", CMD_MENU),
+        ("voltar", CMD_BACK),
+        ("Voltar", CMD_BACK),
+        ("volta", CMD_BACK),
+        ("voltar ao menu anterior", CMD_BACK),
+        ("anterior", CMD_BACK),
+        ("sair", CMD_EXIT),
+        ("Sair", CMD_EXIT),
+        ("quero sair", CMD_EXIT),
+        ("encerrar", CMD_EXIT),
+        ("encerrar atendimento", CMD_EXIT),
+        ("tchau", CMD_EXIT),
+        ("tchau obrigado", CMD_EXIT),
+        ("obrigado tchau", CMD_EXIT),
+        ("obrigada, tchau!", CMD_EXIT),
+        ("tchauu 👋", CMD_EXIT),
+        ("até mais", CMD_EXIT),
+        ("falou", CMD_EXIT),
+        ("flw", CMD_EXIT),
+        ("valeu, falou", CMD_EXIT),
+        ("era só isso, obrigado", CMD_EXIT),
+        ("finalizar", CMD_EXIT),
+        # Not a command
+        ("0", None),
+        ("oi", None),
+        ("obrigado", None),
+        ("ok", None),
+        ("", None),
+        ("quero sair da operadora", None),
+        ("encerrar contrato", None),
+        ("encerrar o contrato", None),
+        ("cancelar", None),
+        ("voltou", None),
+        ("a internet voltou", None),
+        ("menu de opções do roteador não abre e estou sem internet", None),
+        ("nao quero sair", None),
+        ("segunda via", None),
+    ],
+)
+def test_detect_command(text: str, expected: str | None) -> None:
+    assert nlu.detect_command(text) == expected
+
+
+def test_commands_never_read_as_intents_and_vice_versa() -> None:
+    for text in ("menu", "voltar", "sair", "tchau", "inicio"):
+        assert nlu.detect_intent(text) is None
+    for text in ("quero cancelar", "segunda via", "sem internet"):
+        assert nlu.detect_command(text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["\u202e\u2066", "\x00\x01", "🏳️‍🌈", "a" * 5000, "\ud7ff", "1" * 100, "😀" * 1000]
+)
+def test_odd_unicode_never_crashes(text: str) -> None:
+    assert isinstance(nlu.normalize(text), str)
+    assert nlu.detect_intent(text) is None
+    assert nlu.detect_command(text) is None
+    assert nlu.parse_choice(text, 6) is None
+    assert nlu.parse_yes_no(text) is None
