@@ -119,8 +119,9 @@ GROUPS: dict[str, str] = {
     "change": "mudar/muda/mudanca/trocar/troca/alterar/altera/alteracao/migrar/migracao"
     "/aumentar/aumenta/aumento/diminuir/diminui/reduzir/rebaixar/modificar/mexer",
     "planword": "plano/planos/pacote/velocidade/mega/megas/giga/assinatura",
-    "often": "toda/todo/direto/muito/muitas/varias/sempre/demais/frequente/frequentemente"
-    "/constantemente/toda hora/o tempo todo/o dia todo/de vez em quando/as vezes",
+    "often": "toda hora/todo dia/toda vez/todo momento/todo instante/o tempo todo/o dia todo"
+    "/direto/muito/muitas vezes/varias vezes/sempre/demais/frequente/frequentemente"
+    "/constantemente/de vez em quando/as vezes",
     "human": "alguem/pessoa/atendente/humano/gente/funcionario/funcionaria/responsavel/gerente"
     "/supervisor/supervisora/operador/operadora/moca/moco/rapaz/voces/alguem responsavel"
     "/ser humano/pessoal/setor responsavel/start",
@@ -140,7 +141,7 @@ VOCABULARY: dict[str, Words] = {
         phrases=(
             "boleto/boletos/boletinho/boleta",
             "2a/2o/2/segunda/seg via",
-            "2via/2avia/segundavia",
+            "2via/2avia/2ovia/segundavia",
             "fatura/faturas",
             "pix",
             "codigo de barras",
@@ -148,7 +149,8 @@ VOCABULARY: dict[str, Words] = {
             "copia e cola",
             "mensalidade/mensalidades",
             "divida/dividas/debito/debitos",
-            "conta ... atrasada/atrasadas/vencida/vencidas/aberta/pendente/pendentes",
+            "conta ... atrasada/atrasadas/vencida/vencidas/aberta/pendente/pendentes/venceu/vence"
+            "/vencendo",
             "conta do mes",
             "conta da/de internet",
             "conta pra/para pagar",
@@ -184,6 +186,9 @@ VOCABULARY: dict[str, Words] = {
             "estou/to/ta/estamos/tamo/fiquei/ficamos/ficou sem $",
             "luz/luzes/led/luzinha ... vermelha/vermelho/vermelhinha/laranja/piscando/pisca",
             "vermelha/vermelho ... luz/led",
+            "piscando/pisca/piscou/acesa/acendeu ... vermelho/vermelha/laranja",
+            "vermelho/vermelha/laranja ... piscando",
+            "{modem} ... vermelho/vermelha/laranja",
             "los",
             "pon ... vermelha/vermelho/piscando/apagada/apagado",
             "fora do ar",
@@ -197,6 +202,8 @@ VOCABULARY: dict[str, Words] = {
             "parou de funcionar",
             "offline",
             "{net} de volta",
+            "nada de {net}",
+            "cade ... {net}",
             "quero/queria minha? {net} de volta",
             "desbloquear/desbloqueio/religar/religamento/religacao",
             "queda de/da/na? {net}",
@@ -210,12 +217,14 @@ VOCABULARY: dict[str, Words] = {
             "lenta/lento/lentidao/devagar/lerda/lerdo/travando/travada/travado/travamento"
             "/travamentos/oscilando/oscilacao/instavel/instabilidade/lag/lagando/ping/latencia"
             "/picotando/quedas/intermitente/caindo",
-            "{net}? ... cai/caiu/caindo/desconecta/desconectando/desconectou ... {often}",
+            "{net}? ... cai/caiu/caindo/desconecta/desconectando/desconectou/some/sumindo"
+            " ... {often}",
             "velocidade/velocidades ... baixa/baixo/abaixo/menor/menos/ruim/lenta/pessima/caiu"
             "/reduzida/oscilando/fraca/metade/inferior/errada",
             "baixa velocidade",
             "velocidade nao/nunca chega/bate/vem",
-            "nao chega/bate/vem/recebo/entrega/atinge a/na? velocidade",
+            "nao ta/esta? chega/chegando/bate/batendo/vem/vindo/recebo/entrega/atinge a/na?"
+            " velocidade",
             "metade da velocidade",
             "teste de velocidade",
             "speedtest/speed_test",
@@ -229,6 +238,8 @@ VOCABULARY: dict[str, Words] = {
             "{net}? nao pega/chega/alcanca aqui? no/na/em/nos/nas/ate_o/ate_a? quarto/sala/cozinha"
             "/quintal/andar/fundos/fundo/banheiro/escritorio",
             "pago/paguei/contratei/assinei ... <num> ... vem/chega/recebo/so/somente/apenas <num>",
+            "<num> mega/megas/mb/giga ... vem/vindo/chega/chegando/recebo/recebendo/dando/batendo"
+            "/so/somente/apenas <num>",
         ),
         hints=("iptv",),
     ),
@@ -317,6 +328,7 @@ VOCABULARY: dict[str, Words] = {
             "orcamento",
             "vendas/comercial/vendedor/vendedora/consultor/consultora",
             "tenho interesse",
+            "tem/teria/existe plano/planos",
             "taxa de instalacao",
             "adesao",
         ),
@@ -326,6 +338,8 @@ VOCABULARY: dict[str, Words] = {
             "preciso de internet",
             "promocao/promocoes/oferta/ofertas/desconto",
             "<num> mega/megas/giga/mb",
+            "plano/planos de <num> mega/megas/giga/mb?",
+            "valores/preco/precos",
             "interesse",
         ),
     ),
@@ -344,9 +358,11 @@ VOCABULARY: dict[str, Words] = {
             "/chega",
             "onde ... atendem/atuam/funcionam",
             "tem/chega internet/fibra/start ... aqui/ai/la",
+            "tem/chega {net}/start ... {place}",
+            "atende/atendem/tem/chega/chegam ... <cep>",
+            "<cep> ... atende/atendem/tem/chega/chegam",
             "cep",
         ),
-        hints=("<cep>",),
     ),
     PLANO: Words(
         phrases=("^ plano $", "^ meu plano $"),
@@ -378,6 +394,7 @@ VOCABULARY: dict[str, Words] = {
             "plano maior/melhor/menor/superior/inferior",
             "mais velocidade/mega/megas",
             "outro plano",
+            "passar/ir pro/para/pra o? plano/pacote",
             "alterar/alteracao",
             "melhorar/baixar/subir o/meu? plano",
             "aumentar/aumento a/minha? internet/net",
@@ -422,6 +439,7 @@ VOCABULARY: dict[str, Words] = {
             "boleto/fatura/conta/contas/mensalidade ... paga/pago/pagas/pagos/quitada/quitado",
             "em dia",
             "falta de pagamento",
+            "endereco de/da instalacao",
             # Cancelling a visit is not cancelling the contract.
             "cancelar/cancela/cancelamento/desmarcar/remarcar a/o? visita/agendamento do/da?"
             " tecnico/tecnica",
@@ -433,7 +451,8 @@ VOCABULARY: dict[str, Words] = {
             "/chamado/protocolo/solicitacao/instalacao/mensagem/atendimento",
             # Changing personal data is not a plan change.
             "alterar/alteracao/mudar/mudanca/trocar/troca/atualizar de? o/a/meu/minha? cadastro"
-            "/endereco/dados/titular/titularidade/vencimento/email/telefone/nome/data",
+            "/endereco/dados/titular/titularidade/vencimento/email/telefone/nome/data/data_de_vencimento"
+            "/dia_de_vencimento/data_do_vencimento/dia_do_vencimento",
         ),
     ),
 }
@@ -698,7 +717,8 @@ def _alternatives(piece: str) -> list[str]:
 
 
 def _piece_regex(piece: str) -> str:
-    spaced = (alternative.replace("_", " ") for alternative in _alternatives(piece))
+    # Longest first: the regex takes the first alternative that fits ("data de vencimento").
+    spaced = sorted((alt.replace("_", " ") for alt in _alternatives(piece)), key=len, reverse=True)
     words = (" ".join(map(_word_regex, alternative.split())) for alternative in spaced)
     return "(?:" + "|".join(words) + ")"
 
@@ -745,7 +765,11 @@ for _keyword in FUZZY_KEYWORDS:
 @lru_cache(maxsize=4096)
 def _correct(word: str) -> str:
     """The keyword `word` is a typo of (one edit, two for long words), else `word` itself."""
-    if len(word) < 5 or word in _KNOWN_WORDS or not word.isalpha():
+    if word in _KNOWN_WORDS or not word.isalpha():
+        return word
+    if _squeeze(word) in _KNOWN_WORDS:
+        return _squeeze(word)  # "semm", "nett"
+    if len(word) < 4:
         return word
     limit = 1 if len(word) < 9 else 2
     found = process.extractOne(
