@@ -70,6 +70,7 @@ NAME_PREFIX = re.compile(
     r"^(meu nome e|me chamo|eu sou o|eu sou a|eu sou|sou o|sou a|aqui e o|aqui e a|aqui e)\s+"
 )
 PERIODS = ("manhã", "tarde")
+THANKS = re.compile(r"\b(obrigad[oa]s?|brigad[oa]|valeu|vlw|obg|grat[oa]|agradeco)\b")
 
 
 class Invalid(Exception):
@@ -411,6 +412,8 @@ def handle_anything_else(turn: Turn) -> str:
     picked = choice(turn, len(nlu.MAIN_MENU_INTENTS))
     if picked is not None:
         return turn.bot.jump(turn, nlu.MAIN_MENU_INTENTS[picked - 1])
+    if THANKS.search(nlu.normalize(turn.text)):
+        return goodbye(turn)
     answer = nlu.parse_yes_no(turn.text)
     if answer is None:
         raise Invalid(content.text("geral.algo_mais_invalido"))

@@ -69,12 +69,15 @@ class FakeZApi:
     """Records what Theo sends; each call answers like Z-API does."""
 
     sent: list[SentMessage] = field(default_factory=list)
+    history: list[SentMessage] = field(default_factory=list)  # never cleared by take()
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def callback(self, request):
         endpoint = request.url.removeprefix(ZAPI_PREFIX)
         body = json.loads(request.body)
-        self.sent.append(SentMessage(endpoint, request.url, dict(request.headers), body))
+        message = SentMessage(endpoint, request.url, dict(request.headers), body)
+        self.sent.append(message)
+        self.history.append(message)
         message_id = f"D241{next(self.ids):016d}"
         answer = {"zaapId": f"Z{message_id}", "messageId": message_id, "id": message_id}
         return 200, {"Content-Type": "application/json"}, json.dumps(answer)

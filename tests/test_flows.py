@@ -578,6 +578,16 @@ def test_after_a_flow_a_menu_number_starts_another(chat):
     assert "CEP" in chat.say("4")
 
 
+@pytest.mark.parametrize("thanks", ["obrigado", "valeu!", "ok, obrigada", "não, obrigado"])
+def test_thanks_after_a_flow_says_goodbye(chat, thanks):
+    chat.say("oi")
+    chat.say("1")
+    chat.say(BUSINESS_CNPJ)
+
+    assert "Até logo" in chat.say(thanks)
+    assert chat.state() is None
+
+
 def test_every_recorded_request_keeps_the_conversation_protocol(chat):
     chat.say("oi")
     protocol = chat.protocol()

@@ -261,3 +261,25 @@ def test_console_mode_prints_masked_replies_without_zapi(tmp_path, capsys):
     assert "START Conecta" in printed
     assert CUSTOMER_PHONE not in printed
     assert app.test_client().get("/health").get_json()["mode"] == "console"
+
+
+def test_interactive_mode_sends_option_lists_and_buttons(config, clock, zapi):
+    app = create_app(config.__class__(**{**config.__dict__, "zapi_interactive": True}), clock=clock)
+    from conftest import Chat
+
+    chat = Chat(app.test_client(), zapi)
+
+    chat.say("oi")
+    chat.say("2")
+    chat.say("1")
+    chat.say("628.194.821-12")
+    menu = zapi.history[0]
+
+    assert menu.endpoint == "send-option-list"
+    assert "Segunda via de boleto" in menu.body["message"]
+    options = menu.body["optionList"]["options"]
+    assert [option["id"] for option in options] == ["1", "2", "3", "4", "5", "6"]
+    assert options[5]["title"] == "Falar com um atendente"
+    question = zapi.history[-1]
+    assert question.endpoint == "send-button-list"
+    assert [b["label"] for b in question.body["buttonList"]["buttons"]] == ["Sim", "Não"]
