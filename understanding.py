@@ -7,7 +7,7 @@ choice, a yes/no, a global command, or the intent named in free words.
 that someone who is not a programmer can add a phrase. How a decision is made:
 
 1. The text is cut into sentences at punctuation, normalized, and words that
-   are clearly typos of a keyword are corrected (rapidfuzz, words of 5+ letters).
+   are clearly typos of a keyword are corrected (rapidfuzz, keywords of 5+ letters).
 2. Every phrase of the table that occurs is a *match*. A match lying inside a
    longer match is dropped ("atendimento tecnico" hides "atendimento"); the
    `IGNORED` phrases exist only to hide what they contain ("paguei o boleto").
@@ -74,6 +74,7 @@ PRIORITY: tuple[str, ...] = (
 _MENU_OF = {intent: PLANO for intent in (PLANO, *PLAN_MENU_INTENTS)} | {
     intent: SUPORTE for intent in (SUPORTE, *SUPPORT_MENU_INTENTS)
 }
+
 
 def _words(text: str) -> frozenset[str]:
     """A word list written as one string, the easiest form to edit."""
@@ -157,7 +158,7 @@ VOCABULARY: dict[str, Words] = {
             "em aberto",
             "pendencia/pendencias",
             "pagar/pagamento ... conta/mensalidade/mes/internet/atrasado/atrasada/atraso",
-            "quero/preciso/queria/gostaria/como/onde pagar",
+            "quero/preciso/queria/gostaria/como/onde/posso/podemos pagar",
             "como faco/faz pra/para pagar",
             "onde/como pago",
             "forma/formas/meio/meios de pagamento",
@@ -181,6 +182,7 @@ VOCABULARY: dict[str, Words] = {
             "{net} ... {down}",
             "{down} ... {net}",
             "nao tenho/temos/tem {net}",
+            "nao estou/to/ta/estamos com {net}",
             "nao consigo/consegui/conseguimos/da_pra/da_para usar/acessar/conectar/entrar/navegar",
             "nao estou/to/ta conseguindo usar/acessar/conectar/entrar/navegar",
             "estou/to/ta/estamos/tamo/fiquei/ficamos/ficou sem $",
@@ -222,13 +224,14 @@ VOCABULARY: dict[str, Words] = {
             "velocidade/velocidades ... baixa/baixo/abaixo/menor/menos/ruim/lenta/pessima/caiu"
             "/reduzida/oscilando/fraca/metade/inferior/errada",
             "baixa velocidade",
-            "velocidade nao/nunca chega/bate/vem",
+            "velocidade nao/nunca ta/esta? chega/chegando/bate/batendo/vem/vindo",
             "nao ta/esta? chega/chegando/bate/batendo/vem/vindo/recebo/entrega/atinge a/na?"
             " velocidade",
             "metade da velocidade",
             "teste de velocidade",
             "speedtest/speed_test",
-            "demora/demorando/demorado/demorada muito? pra/para/a? carregar/abrir/baixar/entrar",
+            "demora/demorando/demorado/demorada muito/demais? pra/para/a?"
+            " carregar/abrir/baixar/entrar",
             "fica/ficam carregando",
             "carregando/carrega devagar",
             "iptv ... nao_funciona/parou/caiu/ruim/trava/travando/falhando",
@@ -294,11 +297,13 @@ VOCABULARY: dict[str, Words] = {
             "ordem de servico",
             "problema/problemas ... {net}/{modem}",
             "{net}/{modem} ... problema/problemas/defeito/pane",
+            "tem/teve/ta_tendo/esta_tendo algum/alguma? problema/problemas/manutencao/queda"
+            "/instabilidade ... {place}",
             "ajuda ... {net}/{modem}",
             "{net}? ... nao funciona/funcionando direito",
             "{net}? ... nao esta/ta funcionando direito",
             "{net} ... nao esta/ta/e? boa/bom/normal/legal/direito/certo",
-            "{net} ta/esta estranha/esquisita/doida/maluca",
+            "{net} ta/esta estranha/esquisita/doida/maluca/estranho/esquisito/doido/maluco",
             "{modem} ... quebrou/quebrado/estragou/estragado",
         ),
         hints=("problema/problemas", "{modem}", "minha/meu {net}"),
@@ -310,12 +315,12 @@ VOCABULARY: dict[str, Words] = {
             "novo contrato",
             "assinar/assinando",
             "ser/virar/tornar cliente",
-            "novo cliente",
-            "cliente novo",
+            "novo/novos cliente/clientes",
+            "cliente/clientes novo/novos",
             "quero/queria/gostaria/desejo de? ter? uma? internet/fibra",
             "instalar/instalacao ... internet/fibra/net/wifi/ponto",
             "nova instalacao",
-            "colocar/botar/por/puxar/levar ... internet/fibra/net",
+            "colocar/botar/por/puxar ... internet/fibra/net",
             "qual/quais o/os? plano/planos",
             "quais ... planos",
             "ver/conhecer/saber ... planos",
@@ -328,6 +333,8 @@ VOCABULARY: dict[str, Words] = {
             "orcamento",
             "vendas/comercial/vendedor/vendedora/consultor/consultora",
             "tenho interesse",
+            "adquirir ... internet/fibra/plano/planos",
+            "quero/queria/gostaria a internet/fibra de/da voces/start",
             "tem/teria/existe plano/planos",
             "taxa de instalacao",
             "adesao",
@@ -407,6 +414,7 @@ VOCABULARY: dict[str, Words] = {
             "humano/humana/humanos",
             "pessoa de_verdade/real",
             "uma pessoa",
+            "quero/queria/preciso de? alguem/pessoa/gente/humano/ser_humano",
             "alguem de_verdade/real",
             "falar/conversar/chamar/transferir/transfere/passar com? o/a/um/uma? {human}",
             "fala/falo com o/a/um/uma? {human}",
@@ -439,6 +447,12 @@ VOCABULARY: dict[str, Words] = {
             "boleto/fatura/conta/contas/mensalidade ... paga/pago/pagas/pagos/quitada/quitado",
             "em dia",
             "falta de pagamento",
+            "comprovante ... pagamento/pix/boleto",
+            # Trouble with something that is not the connection.
+            "nao consigo/consegui/conseguimos/da_pra/da_para usar/acessar/entrar/abrir/baixar"
+            " no/na/o/a? app/aplicativo/site/email/conta/cadastro/area_do_cliente",
+            "app/aplicativo/site/email/telefone/tv ... nao_funciona/nao_abre/nao_carrega/nao_entra"
+            "/parou/caiu/travou",
             "endereco de/da instalacao",
             # Cancelling a visit is not cancelling the contract.
             "cancelar/cancela/cancelamento/desmarcar/remarcar a/o? visita/agendamento do/da?"
@@ -451,8 +465,8 @@ VOCABULARY: dict[str, Words] = {
             "/chamado/protocolo/solicitacao/instalacao/mensagem/atendimento",
             # Changing personal data is not a plan change.
             "alterar/alteracao/mudar/mudanca/trocar/troca/atualizar de? o/a/meu/minha? cadastro"
-            "/endereco/dados/titular/titularidade/vencimento/email/telefone/nome/data/data_de_vencimento"
-            "/dia_de_vencimento/data_do_vencimento/dia_do_vencimento",
+            "/endereco/dados/titular/titularidade/vencimento/email/telefone/nome/data"
+            "/data_de_vencimento/dia_de_vencimento/data_do_vencimento/dia_do_vencimento",
         ),
     ),
 }
@@ -467,25 +481,26 @@ atendente atendimento humano suporte tecnico assistencia problema planos alterar
 upgrade vermelha piscando
 """)
 
-# Common words that look like a keyword with one typo but are not ("duvida" ~ "divida").
+# Real words one typo away from a keyword: never "corrected" ("cancelado" is not "cancelar").
 COMMON_WORDS = _words("""
-lugar pegar pegou pegue final conto conte contar contam contou lente lendo pleno plena plana
-falta faltou falei falou tocar tocando duvida duvidas chamada chamadas contratei contratado
-contratada contratou contratamos cancelei cancelou cancelado cancelada pessoal pessoas senhor
-senhora obrigado obrigada quando quanto porque agora ainda depois sempre nunca tambem muito
-muita mesmo mesma outra outro outros outras minha minhas nossa nosso essas esses estas estes
-aquele aquela favor ontem semana manha tarde noite horas tempo trabalho celular telefone numero
-certo certeza verdade coisa coisas sabia posso podem poderia gostaria queria preciso precisa
-estou estava estamos ficou fiquei deixa deixou liguei ligado ligada desliguei reiniciei
-reiniciar tentei tentar testei testar feito vamos volta voltou voltar voltei chegou chegar
-chega entrar entrei aparece apareceu mostrar mostra mostrou atendem atende atendendo atendeu
-atendido atendida assinei assino instalei instalou instalado instalada instalaram conectei
-conectado conectada funcionou lento lerda fraca fraco pagou pagos pagas paguei pagamos pagam
-boleia modelo moeda morte mundo junto tecnica humana humor alteza altera alterou bolero
-planta plantao pedido prazo lente locais coberta coberto aberta aberto
+bolero futura fartura lente lenda cancelado cancelada conectado conectada contratado contratada
+contratou contratei instalado instalada instalaram suporta pescando duvida duvidas
 """)
 
-MAX_CHARS = 1000  # real requests are short; this bounds the work on a pasted wall of text
+
+# Real requests are short: these bound the work on a pasted wall of text. Emoji and invisible
+# characters vanish in normalize, so they do not use up the word budget.
+MAX_CHARS = 20_000
+MAX_WORDS = 150
+
+# A hint alone decides only when at most this many other meaningful words surround it.
+MAX_LOOSE_WORDS = 1
+FILLER_WORDS = _words("""
+oi ola opa bom boa dia tarde noite tudo bem por favor obrigado obrigada pessoal e ai entao
+quero queria gostaria preciso precisava saber sobre o a os as um uma de do da dos das no na em
+para pra pro meu minha me eu voce voces com que qual quais isso esse essa aqui la ok sim hoje
+agora urgente ajuda ajudar pode poderia mim tem
+""")
 
 
 # --- normalize -----------------------------------------------------------------
@@ -510,7 +525,8 @@ ABBREVIATIONS: dict[str, str] = {
 
 def normalize(text: str) -> str:
     """Lowercase text without accents, emoji or punctuation, abbreviations expanded."""
-    text = text.replace("\U0001f51f", " 10 ").replace("°", "o")  # 🔟 keycap; "2° via"
+    # Keycaps: "1️⃣" is 1 + U+FE0F + U+20E3; 🔟 is one character. "2° via" means "2ª via".
+    text = text.replace("\u20e3", " ").replace("\U0001f51f", " 10 ").replace("°", "o")
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED_CATEGORIES)
     text = _LONG_RUN.sub(r"\1", _NON_WORD.sub(" ", text))
@@ -524,6 +540,7 @@ def _squeeze(word: str) -> str:
 
 
 def _squeezed(text: str) -> frozenset[str]:
+    """A word list (one string) with each word squeezed, to compare squeezed answers."""
     return frozenset(_squeeze(word) for word in text.split())
 
 
@@ -582,7 +599,7 @@ _DONE = _squeezed(
 )
 _DENY = _squeezed("nao negativo nope no nop nunca jamais nem nada nenhum nenhuma naum")
 _STILL = _squeezed("continua continuo ainda persiste igual piorou sem")
-_ALONE_YES = {"ta", "esta", "ja", "to", "tudo certo", "deu certo", "com certeza", "pode ser"}
+_ALONE_YES = {"ta", "esta", "ja", "tudo certo", "deu certo", "com certeza", "pode ser"}
 _YES_PHRASES = re.compile(r"\b(deu certo|com certeza|tudo certo|pode ser|ta sim|esta sim)\b")
 _UNSURE = re.compile(
     r"\b(nao sei|sei la|talvez|nao tenho certeza|nao entendi|como assim|nao lembro|mais ou menos"
@@ -698,6 +715,7 @@ _NEGATED = re.compile(
 
 
 def _word_regex(word: str) -> str:
+    """One word of a phrase as a regex: a number, a CEP, a prefix or the literal word."""
     if word == "<num>":
         return r"\d+"
     if word == "<cep>":
@@ -741,6 +759,7 @@ def _compile(phrase: str) -> re.Pattern[str]:
 
 
 def _build_rules() -> tuple[_Rule, ...]:
+    """The whole vocabulary compiled once, at import."""
     rules = []
     for intent, words in VOCABULARY.items():
         rules += [_Rule(intent, True, _compile(phrase)) for phrase in words.phrases]
@@ -748,23 +767,28 @@ def _build_rules() -> tuple[_Rule, ...]:
     return tuple(rules)
 
 
-def _vocabulary_words() -> set[str]:
-    text = " ".join([*GROUPS.values(), *(p for w in VOCABULARY.values() for p in w.phrases)])
-    return set(re.findall(r"[a-z]+", text)) | set(
-        re.findall(r"[a-z]+", " ".join(h for w in VOCABULARY.values() for h in w.hints))
-    )
+def _vocabulary_words() -> frozenset[str]:
+    """Every word the table spells out: such a word is never taken for a typo."""
+    phrases = [p for words in VOCABULARY.values() for p in (*words.phrases, *words.hints)]
+    return frozenset(re.findall(r"[a-z]+", " ".join([*GROUPS.values(), *phrases])))
+
+
+def _by_initial(keywords: frozenset[str]) -> dict[str, list[str]]:
+    """Keywords by first letter: a typo rarely hits the first letter, and it halves false fixes."""
+    found: dict[str, list[str]] = {}
+    for keyword in sorted(keywords):
+        found.setdefault(keyword[0], []).append(keyword)
+    return found
 
 
 _RULES = _build_rules()
 _KNOWN_WORDS = _vocabulary_words() | COMMON_WORDS
-_FUZZY_BY_INITIAL: dict[str, list[str]] = {}
-for _keyword in FUZZY_KEYWORDS:
-    _FUZZY_BY_INITIAL.setdefault(_keyword[0], []).append(_keyword)
+_FUZZY_BY_INITIAL = _by_initial(FUZZY_KEYWORDS)
 
 
 @lru_cache(maxsize=4096)
 def _correct(word: str) -> str:
-    """The keyword `word` is a typo of (one edit, two for long words), else `word` itself."""
+    """`word`, or the keyword it is a typo of (one edit away, two for long words)."""
     if word in _KNOWN_WORDS or not word.isalpha():
         return word
     if _squeeze(word) in _KNOWN_WORDS:
@@ -782,11 +806,10 @@ def _prepare(text: str) -> str:
     """Normalized sentences joined by " ; " (phrases never span two), typos corrected."""
     sentences = (normalize(part) for part in _SENTENCE_BREAK.split(text[:MAX_CHARS]))
     joined = " ; ".join(sentence for sentence in sentences if sentence)
-    return " ".join(_correct(word) for word in joined.split())
+    return " ".join(_correct(word) for word in joined.split()[:MAX_WORDS])
 
 
-def _find_matches(text: str) -> list[_Match]:
-    padded = " " + text
+def _find_matches(padded: str) -> list[_Match]:
     return [
         _Match(rule.intent, rule.strong, found.start(), found.end())
         for rule in _RULES
@@ -814,12 +837,18 @@ def _resolve(matches: list[_Match]) -> str | None:
     return winner
 
 
+def _loose_words(padded: str, matches: list[_Match]) -> int:
+    """How many meaningful words no match explains ("ja reiniciei o modem" -> ja, reiniciei)."""
+    covered = {i for m in matches for i in range(m.start, m.end)}
+    words = re.finditer(r"\w+", padded)
+    return sum(1 for w in words if w.start() not in covered and w.group() not in FILLER_WORDS)
+
+
 def detect_intent(text: str) -> str | None:
     """The most specific intent the customer's free words name, or None when nothing is clear."""
-    prepared = _prepare(text)
-    if not prepared:
-        return None
-    matches = _find_matches(prepared)
-    padded = " " + prepared
+    padded = " " + _prepare(text)
+    matches = _find_matches(padded)
     kept = [m for m in matches if _keep(m, matches, padded) and m.intent != IGNORED]
+    if not any(m.strong for m in kept) and _loose_words(padded, kept) > MAX_LOOSE_WORDS:
+        return None  # a weak hint inside a longer message says too little
     return _resolve(kept)
