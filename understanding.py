@@ -430,6 +430,8 @@ VOCABULARY: dict[str, Words] = {
             "nao quero ... robo/maquina/bot/robozinho/automatico/automatica",
             "chega de robo/bot",
             "ouvidoria",
+            "operador/operadores",
+            "me passa/passe/transfere/transfira pra/para alguem/atendimento",
             "horario/horarios de/do atendimento",
             "que horas ... abrem/atendem/funcionam",
         ),
