@@ -387,7 +387,7 @@ def confirm_account(turn: Turn, customer: Customer) -> None:
     plan = turn.bot.business.plan(customer.plan_id)
     turn.say(
         "plano.contrato_encontrado",
-        nome=mask_name(customer.name),
+        nome=mask_name(customer.name, hidden="•"),  # "*" would become WhatsApp bold markers
         plano=plan.name if plan else customer.plan_id,
     )
 

@@ -45,9 +45,9 @@ def _mask_middle(text: str) -> str:
     return text[:keep] + "*" * (len(text) - 2 * keep) + text[len(text) - keep :]
 
 
-def mask_name(name: str) -> str:
+def mask_name(name: str, hidden: str = "*") -> str:
     """Keep the first letter of each word: "Maria da Silva" -> "M**** d* S****"."""
-    return " ".join(word[0] + "*" * (len(word) - 1) for word in (name or "").split())
+    return " ".join(word[0] + hidden * (len(word) - 1) for word in (name or "").split())
 
 
 def scrub(text: str) -> str:
