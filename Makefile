@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test browser lint format bench clean audit purge-records forget-customer
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,13 +18,38 @@ run: $(STAMP)
 	$(BIN)/gunicorn app:app --config gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
 ## Roda todos os testes
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+## Instala o Chromium do Debian para os testes de navegador, se faltar (como root, com apt-get)
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "make: instalando o Chromium (pacote do Debian) para os testes de navegador"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; } \
+		|| echo "make: o Chromium não pôde ser instalado: os testes de navegador serão pulados"; \
+	else \
+		echo "make: sem /usr/bin/chromium e sem apt-get como root: os testes de navegador serão pulados"; \
+	fi
 
 ## Verifica o estilo do código (ruff)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## Procura vulnerabilidades conhecidas nas dependências (pip-audit; precisa de acesso ao PyPI)
+audit: $(STAMP)
+	$(BIN)/python scripts/audit.py
+
+## Apaga protocolos e solicitações mais antigos que RECORDS_RETENTION_DAYS
+purge-records: $(STAMP)
+	$(BIN)/python manage.py purge-records
+
+## Apaga os dados de um cliente: make forget-customer PHONE=5511987650001 [DOCUMENT=529.982.247-25]
+forget-customer: $(STAMP)
+	@test -n "$(PHONE)" || { echo "Use: make forget-customer PHONE=5511987650001 [DOCUMENT=...]"; exit 2; }
+	$(BIN)/python manage.py forget-customer --phone "$(PHONE)" $(if $(DOCUMENT),--document "$(DOCUMENT)")
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from dotenv import load_dotenv
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
+import admin
 import content
+import rate_limits
+import security
+import simulator
 from bot_logic import BotLogic
 from business_data import BusinessData, load_business_data
 from config import Config, load_config
@@ -87,6 +91,10 @@ def create_app(
     theo = _build(config, sender, business, records, sessions, clock)
     app.extensions["theo"] = theo
     app.register_blueprint(webhook)
+    security.install(app, config)
+    admin.install(app, rate_limits.install(app, config))
+    if simulator.is_enabled(config):
+        app.register_blueprint(simulator.blueprint)
     app.register_error_handler(HTTPException, _http_error)
     mode = "console (respostas no terminal)" if config.console_mode else "Z-API"
     log.info("Theo ready, mode: %s", mode)
@@ -120,7 +128,7 @@ def _build(
 def _sender(config: Config) -> Sender:
     if config.console_mode:
         return ConsoleSender()
-    return ZApiClient(
+    client = ZApiClient(
         config.zapi_instance_id,
         config.zapi_token,
         config.zapi_client_token or None,
@@ -130,6 +138,8 @@ def _sender(config: Config) -> Sender:
         read_timeout=config.zapi_read_timeout,
         retries=config.zapi_retries,
     )
+    # Simulated customers (reserved phones) must never reach real WhatsApp.
+    return simulator.route_simulated_phones(client) if config.simulator_enabled else client
 
 
 def theo() -> Theo:
@@ -138,12 +148,15 @@ def theo() -> Theo:
 
 
 @webhook.post("/webhook")
-def receive() -> tuple[Any, int]:
-    """Z-API "on-message-received": parse, ignore, dedupe, dispatch, 200."""
-    payload = request.get_json(force=True, silent=True)
-    if payload is None:
-        return jsonify(error="invalid_json", detail="o corpo deve ser um JSON válido"), 400
+@webhook.post("/webhook/<path:secret>")
+def receive(secret: str | None = None) -> tuple[Any, int]:
+    """Z-API "on-message-received": authenticate, parse, ignore, dedupe, limit, dispatch, 200."""
+    security.authenticate_webhook(secret)
     try:
+        payload = security.read_json_body()
+        if payload is None:
+            return jsonify(error="invalid_json", detail="o corpo deve ser um JSON válido"), 400
+        security.check_instance(payload, theo().config)
         message = parse_callback(payload, max_text_chars=theo().config.max_text_chars)
     except PayloadError as problem:
         return jsonify(error="invalid_payload", detail=str(problem)), 400
@@ -153,6 +166,8 @@ def receive() -> tuple[Any, int]:
         if not theo().seen.first_time(message.message_id):
             log.info("duplicate delivery ignored")
             return jsonify(status="duplicate"), 200
+        if limited := rate_limits.throttle(message, theo().sender):
+            return jsonify(status=limited), 200
         return jsonify(status=theo().process(message)), 200
 
 

@@ -7,6 +7,7 @@ variable, instead of failing on the first customer message.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -15,6 +16,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent
 TRUE_WORDS = {"1", "true", "yes", "on", "sim"}
 FALSE_WORDS = {"0", "false", "no", "off", "nao", "não", ""}
+MIN_SECRET_CHARS = 16
+# URL-safe, and what Render's generateValue produces (base64); "/" is kept by the route.
+SECRET_SHAPE = re.compile(r"[A-Za-z0-9._~+/=-]{16,256}")
 
 
 class ConfigError(ValueError):
@@ -44,6 +48,13 @@ class Config:
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 2000
     log_level: str = "INFO"
+    simulator_enabled: bool = False
+    webhook_secret: str = ""
+    admin_token: str = ""
+    metrics_token: str = ""
+    rate_limit_per_minute: int = 20
+    redis_url: str = ""
+    records_retention_days: int = 180
 
     @property
     def console_mode(self) -> bool:
@@ -107,3 +118,25 @@ def validate(config: Config) -> None:
         raise ConfigError("ZAPI_CONNECT_TIMEOUT and ZAPI_READ_TIMEOUT must be greater than zero")
     if config.zapi_retries < 0 or config.request_deadline_business_days < 0:
         raise ConfigError("ZAPI_RETRIES and REQUEST_DEADLINE_BUSINESS_DAYS cannot be negative")
+    _validate_security(config)
+
+
+def _validate_security(config: Config) -> None:
+    """Secrets strong enough to guard a public URL; limits that make sense."""
+    if not config.console_mode and not config.webhook_secret:
+        raise ConfigError(
+            "WEBHOOK_SECRET is not set: with Z-API credentials the webhook URL must carry a "
+            "secret (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    if config.webhook_secret and not SECRET_SHAPE.fullmatch(config.webhook_secret):
+        raise ConfigError(
+            "WEBHOOK_SECRET must have 16 to 256 characters: letters, digits and - _ . ~ + / ="
+        )
+    for name in ("admin_token", "metrics_token"):
+        if getattr(config, name) and len(getattr(config, name)) < MIN_SECRET_CHARS:
+            raise ConfigError(f"{ENV_NAMES[name]} must have at least {MIN_SECRET_CHARS} characters")
+    for name in ("rate_limit_per_minute", "records_retention_days"):
+        if getattr(config, name) <= 0:
+            raise ConfigError(f"{ENV_NAMES[name]} must be greater than zero")
+    if config.redis_url and not config.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL must start with redis:// or rediss://")

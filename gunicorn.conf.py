@@ -14,4 +14,6 @@ timeout = 60
 graceful_timeout = 20
 accesslog = "-"
 errorlog = "-"
+# Masks the webhook secret (it is in the request line) and personal data in both logs.
+logger_class = "security.GunicornLogger"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     TypeDecorator,
     create_engine,
+    delete,
     event,
     insert,
     select,
@@ -208,6 +209,34 @@ class RecordsStore:
         """Return the latest `limit` requests, newest first."""
         query = select(requests_table).order_by(requests_table.c.id.desc()).limit(limit)
         return self._fetch(query)
+
+    def purge_older_than(self, days: int, now: datetime | None = None) -> dict[str, int]:
+        """Delete requests and protocols created more than `days` ago; return how many."""
+        if days <= 0:
+            raise ValueError("days must be greater than zero")
+        cutoff = _as_utc(now or datetime.now(UTC)) - timedelta(days=days)
+        with self.engine.begin() as conn:
+            requests = conn.execute(
+                delete(requests_table).where(requests_table.c.created_at < cutoff)
+            ).rowcount
+            protocols = conn.execute(
+                delete(protocols_table).where(protocols_table.c.created_at < cutoff)
+            ).rowcount
+        log.info("retention: purged %d requests and %d protocols", requests, protocols)
+        return {"requests": requests, "protocols": protocols}
+
+    def forget_customer(self, phone: str, customer_id: str = "") -> dict[str, int]:
+        """Delete everything kept about a phone (and a customer id): requests and protocols."""
+        mine = requests_table.c.phone == phone
+        if customer_id:
+            mine = mine | (requests_table.c.details["customer"].as_string() == customer_id)
+        with self.engine.begin() as conn:
+            found = conn.execute(select(requests_table.c.protocol).where(mine)).scalars().all()
+            requests = conn.execute(delete(requests_table).where(mine)).rowcount
+            theirs = (protocols_table.c.phone == phone) | protocols_table.c.protocol.in_(found)
+            protocols = conn.execute(delete(protocols_table).where(theirs)).rowcount
+        log.info("forgot a customer: %d requests and %d protocols deleted", requests, protocols)
+        return {"requests": requests, "protocols": protocols}
 
     def ping(self) -> bool:
         """Tell whether the database answers a trivial query (for /health)."""

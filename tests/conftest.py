@@ -21,6 +21,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 INSTANCE = "3C0FFEE0INSTANCE"
 TOKEN = "T0KEN-SECRET-123"
 CLIENT_TOKEN = "CLIENT-TOKEN-456"
+WEBHOOK_SECRET = "w3bh00k-S3CRET-0123456789abcdef"
+WEBHOOK_PATH = f"/webhook/{WEBHOOK_SECRET}"
 ZAPI_BASE = "https://api.z-api.io"
 ZAPI_PREFIX = f"{ZAPI_BASE}/instances/{INSTANCE}/token/{TOKEN}/"
 CUSTOMER_PHONE = "5511987650001"
@@ -114,6 +116,7 @@ def config(tmp_path):
         zapi_client_token=CLIENT_TOKEN,
         zapi_base_url=ZAPI_BASE,
         zapi_retries=0,
+        webhook_secret=WEBHOOK_SECRET,
         sqlite_path=str(tmp_path / "theo.sqlite3"),
     )
 
@@ -152,7 +155,7 @@ class Chat:
         return body
 
     def post(self, body: dict) -> list[str]:
-        response = self.client.post("/webhook", json=body)
+        response = self.client.post(WEBHOOK_PATH, json=body)
         assert response.status_code == 200, response.get_json()
         return self.zapi.take()
 

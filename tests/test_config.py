@@ -22,6 +22,7 @@ def test_values_are_read_and_converted():
         environ={
             "ZAPI_INSTANCE_ID": "INST",
             "ZAPI_TOKEN": "TOK",
+            "WEBHOOK_SECRET": "a-webhook-secret-0123456789",
             "ZAPI_INTERACTIVE": "true",
             "SESSION_TTL_SECONDS": "600",
             "ZAPI_READ_TIMEOUT": "7.5",

@@ -16,7 +16,7 @@ import pytest
 import requests
 from psycopg import sql
 
-from conftest import CLIENT_TOKEN, INSTANCE, TOKEN, load_fixture
+from conftest import CLIENT_TOKEN, INSTANCE, TOKEN, WEBHOOK_PATH, WEBHOOK_SECRET, load_fixture
 from zapi_fake import FakeZApiServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +49,7 @@ def theo_server(postgres_schema):
             "ZAPI_TOKEN": TOKEN,
             "ZAPI_CLIENT_TOKEN": CLIENT_TOKEN,
             "ZAPI_BASE_URL": zapi.base_url,
+            "WEBHOOK_SECRET": WEBHOOK_SECRET,
             "DATABASE_URL": f"{POSTGRES}?options=-csearch_path%3D{postgres_schema}",
             "GUNICORN_THREADS": "4",
         }
@@ -95,7 +96,7 @@ def test_boleto_flow_end_to_end(theo_server):
     def say(number: int, text: str) -> list[str]:
         before = len(zapi.requests)
         body = payload | {"messageId": f"E2E-{number}", "text": {"message": text}}
-        response = requests.post(f"{base}/webhook", json=body, timeout=10)
+        response = requests.post(f"{base}{WEBHOOK_PATH}", json=body, timeout=10)
         assert response.status_code == 200
         assert response.json()["status"] == "answered"
         return [r["body"]["message"] for r in zapi.requests[before:]]
@@ -114,19 +115,24 @@ def test_boleto_flow_end_to_end(theo_server):
     assert first["body"]["phone"] == payload["phone"]
 
     duplicate = requests.post(
-        f"{base}/webhook",
+        f"{base}{WEBHOOK_PATH}",
         json=payload | {"messageId": "E2E-3", "text": {"message": "529.982.247-25"}},
         timeout=10,
     )
     assert duplicate.json() == {"status": "duplicate"}
     malformed = requests.post(
-        f"{base}/webhook", data=b"{oops", timeout=10, headers={"Content-Type": "application/json"}
+        f"{base}{WEBHOOK_PATH}",
+        data=b"{oops",
+        timeout=10,
+        headers={"Content-Type": "application/json"},
     )
     assert malformed.status_code == 400
 
     process.terminate()
     logs = process.communicate(timeout=20)[0]
     assert TOKEN not in logs
+    assert WEBHOOK_SECRET not in logs
+    assert "POST /webhook/*** HTTP" in logs  # gunicorn's access log, secret masked
     assert "529.982.247-25" not in logs and "52998224725" not in logs
     assert payload["phone"] not in logs
 
@@ -136,7 +142,7 @@ def test_handoff_is_recorded_in_postgres(theo_server, postgres_schema):
     payload = load_fixture("text_message") | {"phone": "5511955550005"}
     for number, text in enumerate(["oi", "3", "69900-000", "sim"]):
         body = payload | {"messageId": f"PG-{number}", "text": {"message": text}}
-        assert requests.post(f"{base}/webhook", json=body, timeout=10).status_code == 200
+        assert requests.post(f"{base}{WEBHOOK_PATH}", json=body, timeout=10).status_code == 200
 
     with psycopg.connect(POSTGRES, autocommit=True) as connection:
         query = sql.SQL("SELECT kind, phone FROM {}.recorded_requests")

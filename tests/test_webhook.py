@@ -8,13 +8,20 @@ import pytest
 
 from app import create_app
 from config import load_config
-from conftest import CLIENT_TOKEN, CUSTOMER_PHONE, TOKEN, ZAPI_PREFIX, load_fixture
+from conftest import (
+    CLIENT_TOKEN,
+    CUSTOMER_PHONE,
+    TOKEN,
+    WEBHOOK_PATH,
+    ZAPI_PREFIX,
+    load_fixture,
+)
 
 RECEIVED = b'{"type": "ReceivedCallback", "phone": "5511", "messageId": "X", '
 
 
 def test_text_message_is_answered_through_zapi_with_headers(client, zapi):
-    response = client.post("/webhook", json=load_fixture("text_message"))
+    response = client.post(WEBHOOK_PATH, json=load_fixture("text_message"))
 
     assert response.status_code == 200
     assert response.get_json() == {"status": "answered"}
@@ -29,8 +36,8 @@ def test_text_message_is_answered_through_zapi_with_headers(client, zapi):
 def test_same_message_id_twice_is_answered_once(client, zapi):
     payload = load_fixture("text_message")
 
-    first = client.post("/webhook", json=payload)
-    second = client.post("/webhook", json=payload)
+    first = client.post(WEBHOOK_PATH, json=payload)
+    second = client.post(WEBHOOK_PATH, json=payload)
 
     assert first.get_json() == {"status": "answered"}
     assert second.status_code == 200
@@ -43,7 +50,7 @@ def test_same_message_id_twice_is_answered_once(client, zapi):
     ["group_message", "reaction", "delivery_callback", "status_callback"],
 )
 def test_callbacks_theo_must_not_answer_are_acknowledged_silently(client, zapi, fixture):
-    response = client.post("/webhook", json=load_fixture(fixture))
+    response = client.post(WEBHOOK_PATH, json=load_fixture(fixture))
 
     assert response.status_code == 200
     assert response.get_json() == {"status": "ignored"}
@@ -68,7 +75,7 @@ def test_callbacks_theo_must_not_answer_are_acknowledged_silently(client, zapi, 
 def test_flags_that_mean_ignore(client, zapi, change):
     payload = load_fixture("text_message") | change
 
-    response = client.post("/webhook", json=payload)
+    response = client.post(WEBHOOK_PATH, json=payload)
 
     assert response.status_code == 200
     assert response.get_json()["status"] in ("ignored", "silent")
@@ -78,7 +85,7 @@ def test_flags_that_mean_ignore(client, zapi, change):
 def test_callback_type_is_matched_case_insensitively(client, zapi):
     payload = load_fixture("text_message") | {"type": "ReceivedCallBack"}
 
-    assert client.post("/webhook", json=payload).get_json() == {"status": "answered"}
+    assert client.post(WEBHOOK_PATH, json=payload).get_json() == {"status": "answered"}
     assert len(zapi.sent) == 1
 
 
@@ -105,7 +112,7 @@ def test_callback_type_is_matched_case_insensitively(client, zapi):
     ],
 )
 def test_malformed_bodies_get_a_json_4xx_and_send_nothing(client, zapi, body, content_type):
-    response = client.post("/webhook", data=body, content_type=content_type)
+    response = client.post(WEBHOOK_PATH, data=body, content_type=content_type)
 
     assert 400 <= response.status_code < 500
     assert "error" in response.get_json()
@@ -116,7 +123,7 @@ def test_huge_body_is_refused_with_413(client, zapi):
     payload = load_fixture("text_message")
     payload["text"]["message"] = "a" * 70_000
 
-    response = client.post("/webhook", json=payload)
+    response = client.post(WEBHOOK_PATH, json=payload)
 
     assert response.status_code == 413
     assert response.get_json()["error"]
@@ -127,7 +134,7 @@ def test_long_text_is_cut_and_still_answered(client, zapi):
     payload = load_fixture("text_message")
     payload["text"]["message"] = "sem internet " * 1000
 
-    response = client.post("/webhook", json=payload)
+    response = client.post(WEBHOOK_PATH, json=payload)
 
     assert response.status_code == 200
     assert zapi.sent
@@ -135,7 +142,7 @@ def test_long_text_is_cut_and_still_answered(client, zapi):
 
 @pytest.mark.parametrize("method", ["get", "put", "delete"])
 def test_wrong_method_is_405_json(client, method):
-    response = getattr(client, method)("/webhook")
+    response = getattr(client, method)(WEBHOOK_PATH)
 
     assert response.status_code == 405
     assert response.get_json()["error"]
@@ -169,7 +176,7 @@ def test_audio_gets_a_text_only_answer_and_the_question_again(chat):
 def test_attendant_typing_on_the_phone_silences_theo(chat, client):
     chat.say("oi")
 
-    response = client.post("/webhook", json=load_fixture("from_me_attendant"))
+    response = client.post(WEBHOOK_PATH, json=load_fixture("from_me_attendant"))
 
     assert response.get_json() == {"status": "silent"}
     assert chat.state() == "human"
@@ -185,7 +192,7 @@ def test_a_bug_in_the_bot_still_answers_the_customer_and_returns_200(app, client
 
     app.extensions["theo"].bot.handle = broken
 
-    response = client.post("/webhook", json=load_fixture("text_message"))
+    response = client.post(WEBHOOK_PATH, json=load_fixture("text_message"))
 
     assert response.status_code == 200
     assert "tive um problema" in zapi.texts()[0]
@@ -201,7 +208,7 @@ def test_zapi_failure_is_logged_and_answered_200(client, zapi, caplog):
             status=400,
             json={"error": "your client-token is not configured"},
         )
-        response = client.post("/webhook", json=load_fixture("text_message"))
+        response = client.post(WEBHOOK_PATH, json=load_fixture("text_message"))
 
     assert response.status_code == 200
     assert response.get_json() == {"status": "send_failed"}
@@ -237,7 +244,7 @@ def test_messages_of_one_phone_are_handled_one_at_a_time(app, client, zapi):
         body["text"] = {"message": "oi" if number == 0 else "menu"}
         payloads.append(body)
     threads = [
-        threading.Thread(target=client.post, args=("/webhook",), kwargs={"json": body})
+        threading.Thread(target=client.post, args=(WEBHOOK_PATH,), kwargs={"json": body})
         for body in payloads
     ]
     for thread in threads:

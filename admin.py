@@ -1,0 +1,172 @@
+"""What ops needs from a running Theo, behind a token: metrics and a few admin actions.
+
+- `GET /metrics` — counters in Prometheus text format (METRICS_TOKEN, or ADMIN_TOKEN).
+- `GET /admin/requests?limit=50` — the latest recorded requests, personal data masked.
+- `POST /admin/conversations/<phone>/release` — a person finished attending: the next
+  message of that customer is answered by Theo again.
+- `POST /admin/customers/<phone>/forget` — delete what is kept about a customer (LGPD),
+  including the live conversation, which the `manage.py` command cannot reach.
+
+Every route answers 404 while its token is unset, and 401 without the right one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask_limiter import Limiter
+
+from bot_logic import HUMAN
+from privacy import mask_name, mask_phone, scrub
+from rate_limits import ADMIN_LIMIT
+from records import RecordedRequest
+from security import WEBHOOK_BASE, token_required
+
+log = logging.getLogger("theo.admin")
+admin = Blueprint("admin", __name__)
+ADMIN = ("admin_token",)
+METRICS = ("metrics_token", "admin_token")
+MAX_LISTED = 200
+_WORD = re.compile(r"\b[^\W\d_][^\W_]*")
+PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class Metrics:
+    """Thread-safe counters of what the webhook did, by outcome."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.webhooks: Counter[str] = Counter()
+        self._guard = threading.Lock()
+
+    def count_webhook(self, outcome: str) -> None:
+        """One more webhook that ended with `outcome` ("answered", "404"...)."""
+        with self._guard:
+            self.webhooks[outcome] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        """A copy of the webhook counters."""
+        with self._guard:
+            return dict(self.webhooks)
+
+
+def _count_webhook(response: Response) -> Response:
+    """after_request: count webhook outcomes, by JSON status on 200, else by HTTP code."""
+    if request.path == WEBHOOK_BASE or request.path.startswith(WEBHOOK_BASE + "/"):
+        status = response.status_code
+        body = response.get_json(silent=True) if status == 200 else None
+        outcome = body.get("status") if isinstance(body, dict) else None
+        current_app.extensions["theo_metrics"].count_webhook(str(outcome or status))
+    return response
+
+
+@admin.get("/metrics")
+@token_required(*METRICS)
+def metrics() -> Response:
+    """Counters for Prometheus; no label ever holds personal data."""
+    theo = current_app.extensions["theo"]
+    counted: Metrics = current_app.extensions["theo_metrics"]
+    lines = [
+        "# HELP theo_webhook_requests_total Webhook requests by outcome.",
+        "# TYPE theo_webhook_requests_total counter",
+    ]
+    for outcome, total in sorted(counted.snapshot().items()):
+        lines.append(f'theo_webhook_requests_total{{outcome="{_label(outcome)}"}} {total}')
+    gauges = {
+        "theo_uptime_seconds": round(time.monotonic() - counted.started, 3),
+        "theo_database_up": int(theo.records.ping()),
+    }
+    if hasattr(theo.sessions, "__len__"):
+        gauges["theo_sessions_active"] = len(theo.sessions)
+    for name, value in gauges.items():
+        lines += [f"# TYPE {name} gauge", f"{name} {value}"]
+    return Response("\n".join(lines) + "\n", content_type=PROMETHEUS_TYPE)
+
+
+def _label(value: str) -> str:
+    """Outcomes are short words; keep label values to safe characters anyway."""
+    return "".join(ch for ch in value if ch.isalnum() or ch == "_")[:40]
+
+
+@admin.get("/admin/requests")
+@token_required(*ADMIN)
+def recent_requests() -> Any:
+    """The latest recorded requests (default 50, at most 200), masked."""
+    count = min(max(request.args.get("limit", 50, type=int), 1), MAX_LISTED)
+    found = current_app.extensions["theo"].records.recent_requests(count)
+    return jsonify(requests=[masked_request(item) for item in found])
+
+
+def masked_request(item: RecordedRequest) -> dict[str, Any]:
+    """A recorded request fit for a screen: phone, names, CEPs and documents masked."""
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "protocol": item.protocol,
+        "phone": mask_phone(item.phone),
+        "details": {key: _masked_detail(key, value) for key, value in item.details.items()},
+        "created_at": item.created_at.isoformat(),
+    }
+
+
+def _masked_detail(key: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if key == "name":
+        return mask_name(value)
+    if key == "cep":
+        return value[:5] + "-***" if len(value) >= 5 else "***"
+    if " " in value.strip():
+        # Free text (a reason, a description) may hold a name or a street: hide proper nouns.
+        return _WORD.sub(_hide_proper_noun, scrub(value))
+    return scrub(value)
+
+
+def _hide_proper_noun(match: re.Match[str]) -> str:
+    word = match.group()
+    return mask_name(word) if word[0].isupper() else word
+
+
+@admin.post("/admin/conversations/<phone>/release")
+@token_required(*ADMIN)
+def release(phone: str) -> Any:
+    """Hand a conversation back to Theo: the next message starts with the greeting and menu."""
+    sessions = current_app.extensions["theo"].sessions
+    with sessions.lock(phone):
+        session = sessions.get(phone)
+        if session is None:
+            return jsonify(error="not_found", detail="nenhuma conversa ativa"), 404
+        if session.state != HUMAN:
+            return jsonify(error="not_with_attendant", detail="o Theo já atende"), 409
+        sessions.drop(phone)
+    log.info("conversation of %s released to Theo", mask_phone(phone))
+    return jsonify(status="released")
+
+
+@admin.post("/admin/customers/<phone>/forget")
+@token_required(*ADMIN)
+def forget(phone: str) -> Any:
+    """Delete the records, the live conversation and the counters of a phone (LGPD)."""
+    theo = current_app.extensions["theo"]
+    with theo.sessions.lock(phone):
+        deleted = theo.records.forget_customer(phone)
+        theo.sessions.drop(phone)
+    if hasattr(theo.sender, "clear"):
+        theo.sender.clear(phone)  # the console keeps the replies it printed
+    current_app.extensions["theo_phone_limiter"].reset(phone)
+    log.info("customer %s forgotten", mask_phone(phone))
+    return jsonify(status="forgotten", deleted=deleted)
+
+
+def install(app: Flask, limiter: Limiter) -> None:
+    """Register the admin routes, rate limited per address, and the webhook counters."""
+    app.extensions["theo_metrics"] = Metrics()
+    app.after_request(_count_webhook)
+    limiter.limit(ADMIN_LIMIT)(admin)
+    app.register_blueprint(admin)

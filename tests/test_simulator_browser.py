@@ -1,0 +1,285 @@
+"""The simulator in a real browser: Debian's Chromium (headless) against Theo under gunicorn."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="browser tests skipped: /usr/bin/chromium is missing "
+    "(install Debian's package: apt-get install chromium; `make test` does it as root)",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_theo(tmp_path: Path, **settings: str) -> tuple[str, subprocess.Popen]:
+    """Theo under gunicorn on loopback; empty Z-API settings mean console mode."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "ZAPI_INSTANCE_ID": "",
+        "ZAPI_TOKEN": "",
+        "DATABASE_URL": "",
+        "SQLITE_PATH": str(tmp_path / "theo.sqlite3"),
+        "SIMULATOR_ENABLED": "false",
+        "GUNICORN_THREADS": "4",
+        **settings,
+    }
+    command = [sys.executable, "-m", "gunicorn", "app:app", "--config", "gunicorn.conf.py"]
+    process = subprocess.Popen(
+        [*command, "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_healthy(base, process)
+    return base, process
+
+
+def wait_healthy(base: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"gunicorn exited:\n{process.stderr.read()}")
+        try:
+            if requests.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("Theo did not become healthy in 30 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+
+
+@pytest.fixture(scope="module")
+def theo(tmp_path_factory) -> Iterator[str]:
+    base, process = start_theo(tmp_path_factory.mktemp("simulator"))
+    yield base
+    stop(process)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, theo: str) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP, locale="pt-BR")
+    context.set_default_timeout(10_000)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    # Console errors include Content-Security-Policy violations and failed loads.
+    opened.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    opened.goto(f"{theo}/simulator")
+    chat = opened.locator("#messages")
+    expect(chat).to_have_attribute("data-busy", "false")
+    yield opened
+    context.close()
+    assert errors == [], errors
+
+
+# --- Driving the page like a person ---------------------------------------------
+def idle(page: Page) -> None:
+    expect(page.locator("#messages")).to_have_attribute("data-busy", "false")
+
+
+def type_message(page: Page, text: str) -> None:
+    box = page.get_by_label("Mensagem", exact=True)
+    box.fill(text)
+    box.press("Enter")
+    idle(page)
+
+
+def tap_list(page: Page, title: str) -> None:
+    page.get_by_role("button", name="Ver opções").last.click()
+    dialog = page.get_by_role("dialog", name="Escolha uma opção")
+    dialog.get_by_role("button", name=re.compile(rf"^{re.escape(title)}")).click()
+    idle(page)
+
+
+def tap_button(page: Page, label: str) -> None:
+    page.locator(".reply-buttons").last.get_by_role("button", name=label, exact=True).click()
+    idle(page)
+
+
+def theo_bubbles(page: Page) -> list[str]:
+    return page.locator(".bubble-theo .bubble-text").all_inner_texts()
+
+
+def customer_bubbles(page: Page) -> list[str]:
+    return page.locator(".bubble-customer .bubble-text").all_inner_texts()
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+# --- Flows ----------------------------------------------------------------------------
+def test_boleto_flow_by_typing(page: Page):
+    type_message(page, "oi")
+    greeting = theo_bubbles(page)[-1]
+    assert "START Conecta" in greeting and "Segunda via de boleto" in greeting
+    expect(page.locator(".bubble-theo strong", has_text="Theo").first).to_be_visible()
+
+    type_message(page, "1")
+    assert "CPF ou CNPJ" in theo_bubbles(page)[-1]
+    type_message(page, "529.982.247-25")
+
+    answer = theo_bubbles(page)
+    assert any(re.fullmatch(r"\d{47}", text.strip()) for text in answer)
+    assert "Posso ajudar em algo mais?" in answer[-1]
+    assert customer_bubbles(page) == ["oi", "1", "529.982.247-25"]
+    expect(page.locator(".bubble-customer .status-read")).to_have_count(3)
+    expect(page.locator("#debug-state")).to_have_text("anything_else")
+    expect(page.locator("#debug-protocol")).to_have_text(re.compile(r"^\d{14}$"))
+    screenshot(page, "simulator-desktop")
+
+
+def test_sem_internet_flow_by_tapping_choices(page: Page):
+    type_message(page, "oi")
+    tap_list(page, "Suporte técnico")
+    assert "Qual é o problema?" in theo_bubbles(page)[-1]
+    tap_list(page, "Sem internet")
+    assert "CPF ou CNPJ" in theo_bubbles(page)[-1]
+    type_message(page, "628.194.821-12")
+    assert "vermelha" in theo_bubbles(page)[-1]
+
+    tap_button(page, "Não")
+    assert "reiniciar o modem" in theo_bubbles(page)[-1]
+    tap_button(page, "Sim")
+
+    answer = theo_bubbles(page)[-1]
+    assert "Que bom que voltou a funcionar!" in answer
+    assert "Posso ajudar em algo mais?" in answer
+    assert customer_bubbles(page) == [
+        "oi",
+        "Suporte técnico",
+        "Sem internet",
+        "628.194.821-12",
+        "Não",
+        "Sim",
+    ]
+    expect(page.locator("#debug-state")).to_have_text("anything_else")
+
+
+def test_media_then_reset_starts_a_new_conversation(page: Page):
+    type_message(page, "oi")
+    first_protocol = page.locator("#debug-protocol").inner_text()
+    page.get_by_role("button", name="Enviar uma imagem simulada").click()
+    idle(page)
+    assert "só consigo ler mensagens de texto" in theo_bubbles(page)[-1]
+    page.get_by_role("button", name="Enviar um áudio simulado").click()
+    idle(page)
+    assert customer_bubbles(page)[-2:] == ["Foto", "Mensagem de voz · 0:04"]
+
+    page.get_by_role("button", name="Reiniciar conversa").click()
+    idle(page)
+
+    expect(page.locator(".bubble")).to_have_count(0)
+    expect(page.locator(".note").last).to_contain_text("Conversa reiniciada")
+    expect(page.locator("#debug-state")).to_have_text("sem conversa")
+    type_message(page, "oi")
+    assert "START Conecta" in theo_bubbles(page)[-1]
+    expect(page.locator("#debug-protocol")).not_to_have_text(first_protocol)
+
+
+def test_text_is_escaped_and_formatted_like_whatsapp(page: Page):
+    type_message(page, "<b>oi</b> *negrito* _itálico_ ~riscado~")
+
+    bubble = page.locator(".bubble-customer .bubble-text").last
+    expect(bubble).to_contain_text("<b>oi</b>")
+    expect(bubble.locator("b")).to_have_count(0)
+    expect(bubble.locator("strong")).to_have_text("negrito")
+    expect(bubble.locator("em")).to_have_text("itálico")
+    expect(bubble.locator("s")).to_have_text("riscado")
+
+
+def test_phone_width_with_several_customers(page: Page):
+    page.set_viewport_size(PHONE)
+    type_message(page, "oi")
+    first_phone = page.get_by_label("Número do cliente simulado").input_value()
+    tap_list(page, "Consultar cobertura")
+    type_message(page, "01310-100")
+    assert "01310-100" in "\n".join(theo_bubbles(page)[-2:])
+    screenshot(page, "simulator-phone")
+
+    page.get_by_role("button", name="Clientes simulados").click()
+    page.get_by_role("button", name="Novo cliente").click()
+    expect(page.locator(".bubble")).to_have_count(0)
+    type_message(page, "menu")
+    page.get_by_role("button", name="Ver opções").last.click()
+    expect(page.get_by_role("dialog", name="Escolha uma opção")).to_be_visible()
+    screenshot(page, "simulator-phone-options")
+    page.keyboard.press("Escape")
+
+    page.get_by_role("button", name="Clientes simulados").click()
+    shown = f"+{first_phone[:2]} {first_phone[2:4]} {first_phone[4:9]}-{first_phone[9:]}"
+    page.get_by_role("button", name=re.compile(re.escape(shown))).click()
+    assert customer_bubbles(page)[:2] == ["oi", "Consultar cobertura"]
+    assert page.get_by_label("Número do cliente simulado").input_value() == first_phone
+
+
+def test_simulator_is_404_with_zapi_credentials_and_the_flag_off(browser: Browser, tmp_path):
+    zapi = {
+        "ZAPI_INSTANCE_ID": "3C0FFEE0INSTANCE",
+        "ZAPI_TOKEN": "T0KEN-SECRET-123",
+        "ZAPI_BASE_URL": f"http://127.0.0.1:{free_port()}",
+        "WEBHOOK_SECRET": "um-segredo-de-teste-bem-comprido",
+    }
+    base, process = start_theo(tmp_path, **zapi)
+    try:
+        context = browser.new_context()
+        response = context.new_page().goto(f"{base}/simulator")
+        assert response is not None and response.status == 404
+        context.close()
+    finally:
+        stop(process)
