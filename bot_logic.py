@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import content
 import understanding as nlu
-from business_data import BusinessData, Customer, Plan
+from business_data import BusinessData, Customer, Invoice, Plan
 from documents import DocumentError, format_cep, parse_cep, parse_document
 from hours import AttendanceHours, describe_moment
 from inbound import Incoming
@@ -323,7 +323,7 @@ def send_invoices(turn: Turn, customer: Customer) -> None:
         turn.say("boleto.mais_faturas", total=len(invoices) - MAX_INVOICES_SHOWN)
 
 
-def invoice_replies(invoice, now: datetime) -> list[Reply]:
+def invoice_replies(invoice: Invoice, now: datetime) -> list[Reply]:
     """One invoice as WhatsApp messages."""
     lines = [
         content.text(
