@@ -60,6 +60,10 @@ class Theo:
             except ZApiError as error:
                 log.error("sending to %s failed: %s", mask_phone(message.phone), error)
                 return "send_failed"
+            except Exception:
+                # Z-API must still get its 200: a 5xx would only bring the same callback back.
+                log.exception("sending to %s failed unexpectedly", mask_phone(message.phone))
+                return "send_failed"
         return "answered"
 
     def _replies(self, message: Incoming) -> list[Reply]:

@@ -198,6 +198,19 @@ def test_a_bug_in_the_bot_still_answers_the_customer_and_returns_200(app, client
     assert "tive um problema" in zapi.texts()[0]
 
 
+def test_unexpected_sender_bug_is_logged_and_answered_200(app, client, caplog):
+    def broken_send(phone, replies):
+        raise RuntimeError("sender bug")
+
+    app.extensions["theo"].sender.send = broken_send
+
+    response = client.post(WEBHOOK_PATH, json=load_fixture("text_message"))
+
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "send_failed"}
+    assert "sender bug" in caplog.text
+
+
 def test_zapi_failure_is_logged_and_answered_200(client, zapi, caplog):
     import responses as responses_lib
 
