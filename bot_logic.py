@@ -130,9 +130,11 @@ def choice(turn: Turn, count: int) -> int | None:
 
 
 def yes_no(turn: Turn) -> bool:
-    """The customer's yes/no, or Invalid."""
+    """The customer's yes/no, or Invalid (asking for a person is not a yes)."""
     if turn.message.choice_id in ("1", "2"):
         return turn.message.choice_id == "1"
+    if nlu.detect_intent(turn.text) == nlu.ATENDENTE:
+        raise Invalid(content.text("geral.sim_ou_nao_invalido"))  # the fallback hands over
     answer = nlu.parse_yes_no(turn.text)
     if answer is None:
         raise Invalid(content.text("geral.sim_ou_nao_invalido"))
@@ -239,24 +241,8 @@ def plan_options(plans: list[Plan], current: str = "") -> tuple[list[str], list[
 def ask_sales_plan(turn: Turn) -> list[Reply]:
     plans = turn.bot.business.plans_for_cep(turn.data["cep"]) or []
     titles, prices = plan_options(plans)
-    intro = content.text("vendas.coberto", cep=format_cep(turn.data["cep"]))
     question = content.text("vendas.qual_plano")
-    return [
-        content.choice_reply(
-            question, titles, descriptions=prices, intro=intro, list_title="Planos"
-        )
-    ]
-
-
-def ask_coverage_contract(turn: Turn) -> list[Reply]:
-    plans = turn.bot.business.plans_for_cep(turn.data["cep"]) or []
-    titles, prices = plan_options(plans)
-    listing = (
-        content.text("vendas.coberto", cep=format_cep(turn.data["cep"]))
-        + "\n"
-        + "\n".join(f"• {title} — {price}" for title, price in zip(titles, prices, strict=True))
-    )
-    return [Reply(listing), content.yes_no_reply(content.text("vendas.quer_contratar"))]
+    return [content.choice_reply(question, titles, descriptions=prices, list_title="Planos")]
 
 
 def ask_not_covered(turn: Turn) -> list[Reply]:
@@ -268,13 +254,8 @@ def ask_change_choice(turn: Turn) -> list[Reply]:
     customer = known_customer(turn)
     plans = turn.bot.business.plans_for_cep(customer.cep) if customer else None
     titles, prices = plan_options(plans or [], customer.plan_id if customer else "")
-    intro = content.text("plano.planos_disponiveis")
     question = content.text("plano.qual_novo_plano")
-    return [
-        content.choice_reply(
-            question, titles, descriptions=prices, intro=intro, list_title="Planos"
-        )
-    ]
+    return [content.choice_reply(question, titles, descriptions=prices, list_title="Planos")]
 
 
 # --- Flow endings shared by several steps -----------------------------------------
@@ -414,6 +395,9 @@ def handle_anything_else(turn: Turn) -> str:
         return turn.bot.jump(turn, nlu.MAIN_MENU_INTENTS[picked - 1])
     if THANKS.search(nlu.normalize(turn.text)):
         return goodbye(turn)
+    intent = nlu.detect_intent(turn.text)
+    if intent is not None:
+        return turn.bot.jump(turn, intent)
     answer = nlu.parse_yes_no(turn.text)
     if answer is None:
         raise Invalid(content.text("geral.algo_mais_invalido"))
@@ -564,7 +548,10 @@ def _period_by_word(text: str) -> int | None:
 def handle_sales_cep(turn: Turn) -> str:
     """Coverage decides: plans to choose from, or an offer to be notified."""
     turn.data["cep"] = read_cep(turn)
-    return SALES_PLAN if turn.bot.business.plans_for_cep(turn.data["cep"]) else SALES_NOTIFY
+    if not turn.bot.business.plans_for_cep(turn.data["cep"]):
+        return SALES_NOTIFY
+    turn.say("vendas.coberto", cep=format_cep(turn.data["cep"]))
+    return SALES_PLAN
 
 
 def handle_sales_plan(turn: Turn) -> str:
@@ -572,7 +559,7 @@ def handle_sales_plan(turn: Turn) -> str:
     plans = turn.bot.business.plans_for_cep(turn.data["cep"]) or []
     plan = _plan_by_answer(turn, plans)
     turn.data["plan"] = plan.id
-    turn.out.append(Reply(content.text("vendas.pedir_nome", plano=plan.name)))
+    turn.say("vendas.plano_escolhido", plano=plan.name)
     return SALES_NAME
 
 
@@ -624,7 +611,15 @@ def handle_sales_notify(turn: Turn) -> str:
 def handle_coverage_cep(turn: Turn) -> str:
     """Covered: list the plans and offer to contract; not covered: offer notice."""
     turn.data["cep"] = read_cep(turn)
-    return COVERAGE_CONTRACT if turn.bot.business.plans_for_cep(turn.data["cep"]) else SALES_NOTIFY
+    plans = turn.bot.business.plans_for_cep(turn.data["cep"])
+    if not plans:
+        return SALES_NOTIFY
+    titles, prices = plan_options(plans)
+    lines = [content.text("vendas.coberto", cep=format_cep(turn.data["cep"]))]
+    lines.append(content.text("vendas.planos_disponiveis"))
+    lines.extend(f"• {title} — {price}" for title, price in zip(titles, prices, strict=True))
+    turn.out.append(Reply("\n".join(lines)))
+    return COVERAGE_CONTRACT
 
 
 def handle_coverage_contract(turn: Turn) -> str:
@@ -731,11 +726,13 @@ STEPS: dict[str, Step] = {
     SALES_CEP: Step(say_text("vendas.pedir_cep"), handle_sales_cep, back=MAIN_MENU),
     SALES_PLAN: Step(ask_sales_plan, handle_sales_plan, back=MAIN_MENU),
     SALES_NAME: Step(
-        say_text("vendas.nome_invalido"), handle_sales_name, back=MAIN_MENU, free_text=True
+        say_text("vendas.pedir_nome"), handle_sales_name, back=MAIN_MENU, free_text=True
     ),
     SALES_NOTIFY: Step(ask_not_covered, handle_sales_notify, back=MAIN_MENU),
     COVERAGE_CEP: Step(say_text("vendas.pedir_cep_cobertura"), handle_coverage_cep, back=MAIN_MENU),
-    COVERAGE_CONTRACT: Step(ask_coverage_contract, handle_coverage_contract, back=MAIN_MENU),
+    COVERAGE_CONTRACT: Step(
+        ask_yes_no("vendas.quer_contratar"), handle_coverage_contract, back=MAIN_MENU
+    ),
     PLAN_MENU: Step(ask_menu("plano"), handle_plan_menu, back=MAIN_MENU),
     PLAN_DOCUMENT: Step(say_text("documento.pedir_plano"), handle_plan_document, back=PLAN_MENU),
     CANCEL_CONFIRM: Step(
@@ -765,6 +762,12 @@ def enter_no_internet(turn: Turn) -> str:
     return check_connection(turn, customer)
 
 
+def enter_sales(turn: Turn) -> str:
+    """A prospect: welcome, then ask the CEP."""
+    turn.say("vendas.boas_vindas")
+    return SALES_CEP
+
+
 def enter_plan_action(action: str) -> Handler:
     def enter(turn: Turn) -> str:
         turn.data["plan_action"] = action
@@ -780,7 +783,7 @@ ENTRIES: dict[str, Handler] = {
     nlu.LENTA: lambda turn: SLOW_WHERE,
     nlu.MODEM_DESLIGADO: lambda turn: MODEM_POWER,
     nlu.OUTRO_PROBLEMA: lambda turn: OTHER_DESCRIBE,
-    nlu.CONTRATAR: lambda turn: SALES_CEP,
+    nlu.CONTRATAR: enter_sales,
     nlu.COBERTURA: lambda turn: COVERAGE_CEP,
     nlu.PLANO: lambda turn: PLAN_MENU,
     nlu.CANCELAR: enter_plan_action("cancel"),

@@ -588,6 +588,54 @@ def test_thanks_after_a_flow_says_goodbye(chat, thanks):
     assert chat.state() is None
 
 
+def test_after_a_flow_free_words_start_another(chat):
+    chat.say("oi")
+    chat.say("1")
+    chat.say(BUSINESS_CNPJ)
+
+    answer = chat.say("quero falar com atendente")
+
+    assert "transferindo" in answer
+    assert chat.state() == "human"
+
+
+def test_asking_for_a_person_during_a_yes_no_question_hands_over(chat):
+    chat.say("oi")
+    chat.say("sem internet")
+    chat.say(PAULISTA_CPF)
+
+    answer = chat.say("quero falar com um atendente")
+
+    assert "transferindo" in answer
+    assert kinds(chat) == ["handoff"]
+
+
+def test_sales_name_is_asked_once_and_again_only_when_unclear(chat):
+    chat.say("oi")
+    chat.say("3")
+    chat.say("01310-100")
+    answer = chat.say("3")
+    assert answer.count("qual é o seu nome?") == 1
+    assert "*1 Giga*" in answer
+
+    answer = chat.say("12345")
+
+    assert "Não consegui entender o nome" in answer
+    assert "qual é o seu nome?" in answer
+    assert "Ótima escolha" not in answer
+
+
+def test_coverage_then_contract_does_not_announce_coverage_twice(chat):
+    chat.say("oi")
+    chat.say("4")
+    chat.say("01310-100")
+
+    answer = chat.say("sim")
+
+    assert "atendemos" not in answer
+    assert "Qual plano te interessa?" in answer
+
+
 def test_every_recorded_request_keeps_the_conversation_protocol(chat):
     chat.say("oi")
     protocol = chat.protocol()
