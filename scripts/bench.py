@@ -15,7 +15,6 @@ import os
 import platform
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
+from gunicorn_server import start_theo, stop  # noqa: E402
 from zapi_fake import FakeZApiServer  # noqa: E402
 
 README = ROOT / "README.md"
@@ -40,15 +40,8 @@ CONVERSATION = ["oi", "1", "529.982.247-25", "menu", "2", "1", "2", "2", "1", "s
 MAX_SECONDS = 300
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_theo(zapi_url: str, port: int, folder: str) -> subprocess.Popen:
+def start_bench_theo(zapi_url: str, folder: str) -> tuple[str, subprocess.Popen]:
     env = {
-        **os.environ,
         "ZAPI_INSTANCE_ID": "BENCHINSTANCE",
         "ZAPI_TOKEN": "BENCHTOKEN",
         "ZAPI_BASE_URL": zapi_url,
@@ -58,22 +51,12 @@ def start_theo(zapi_url: str, port: int, folder: str) -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
         "RATE_LIMIT_PER_MINUTE": "100000",
     }
-    command = [
-        sys.executable, "-m", "gunicorn", "app:app", "--config", "gunicorn.conf.py",
-        "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
-    ]  # fmt: skip
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-
-
-def wait_healthy(base: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise SystemExit("Theo did not start within 30 s")
+    return start_theo(
+        env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        extra_args=("--access-logfile", "/dev/null"),
+    )
 
 
 def webhook_url(base: str, session: requests.Session) -> str:
@@ -104,12 +87,9 @@ def converse(url: str, customer: int, deadline: float) -> list[float]:
 
 
 def run(customers: int, concurrency: int) -> dict:
-    port = free_port()
     with tempfile.TemporaryDirectory() as folder, FakeZApiServer() as zapi:
-        theo = start_theo(zapi.base_url, port, folder)
-        base = f"http://127.0.0.1:{port}"
+        base, theo = start_bench_theo(zapi.base_url, folder)
         try:
-            wait_healthy(base)
             with requests.Session() as session:
                 url = webhook_url(base, session)
             deadline = time.monotonic() + MAX_SECONDS
@@ -118,8 +98,7 @@ def run(customers: int, concurrency: int) -> dict:
                 results = list(pool.map(lambda c: converse(url, c, deadline), range(customers)))
             elapsed = time.perf_counter() - started
         finally:
-            theo.terminate()
-            theo.wait(timeout=20)
+            stop(theo)
         sends = len(zapi.requests)
     latencies = sorted(value for result in results for value in result)
     quantiles = statistics.quantiles(latencies, n=100)

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -17,16 +12,10 @@ import requests
 from psycopg import sql
 
 from conftest import CLIENT_TOKEN, INSTANCE, TOKEN, WEBHOOK_PATH, WEBHOOK_SECRET, load_fixture
+from gunicorn_server import start_theo, stop
 from zapi_fake import FakeZApiServer
 
-ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("THEO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -41,10 +30,8 @@ def postgres_schema():
 
 @pytest.fixture
 def theo_server(postgres_schema):
-    port = free_port()
     with FakeZApiServer() as zapi:
         env = {
-            **os.environ,
             "ZAPI_INSTANCE_ID": INSTANCE,
             "ZAPI_TOKEN": TOKEN,
             "ZAPI_CLIENT_TOKEN": CLIENT_TOKEN,
@@ -53,40 +40,11 @@ def theo_server(postgres_schema):
             "DATABASE_URL": f"{POSTGRES}?options=-csearch_path%3D{postgres_schema}",
             "GUNICORN_THREADS": "4",
         }
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "app:app",
-            "--config",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-        ]
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        base = f"http://127.0.0.1:{port}"
+        base, process = start_theo(env)
         try:
-            wait_healthy(base, process)
             yield base, zapi, process
         finally:
-            process.terminate()
-            process.wait(timeout=20)
-
-
-def wait_healthy(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"gunicorn exited:\n{process.stdout.read()}")
-        try:
-            if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("Theo did not become healthy in 30 s")
+            stop(process)
 
 
 def test_boleto_flow_end_to_end(theo_server):
@@ -128,8 +86,7 @@ def test_boleto_flow_end_to_end(theo_server):
     )
     assert malformed.status_code == 400
 
-    process.terminate()
-    logs = process.communicate(timeout=20)[0]
+    logs = stop(process)
     assert TOKEN not in logs
     assert WEBHOOK_SECRET not in logs
     assert "POST /webhook/*** HTTP" in logs  # gunicorn's access log, secret masked

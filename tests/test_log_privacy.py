@@ -11,20 +11,15 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
 
 from conftest import CLIENT_TOKEN, INSTANCE, TOKEN, WEBHOOK_PATH, WEBHOOK_SECRET, load_fixture
+from gunicorn_server import ROOT, start_theo, stop
 from zapi_fake import FakeZApiServer
 
-ROOT = Path(__file__).resolve().parents[1]
 ADMIN_TOKEN = "admin-TOKEN-for-the-log-run-0001"
 METRICS_TOKEN = "metrics-TOKEN-for-the-log-run-02"
 CUSTOMERS = json.loads((ROOT / "data" / "customers.json").read_text(encoding="utf-8"))["customers"]
@@ -62,23 +57,13 @@ FLOWS = {
 }
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def full_run(tmp_path_factory):
     """Run every flow against gunicorn; return (log text, facts gathered on the way)."""
     folder = tmp_path_factory.mktemp("log-privacy")
     log_file = folder / "theo.log"
-    port = free_port()
     with FakeZApiServer() as zapi, log_file.open("w") as output:
         env = {
-            **os.environ,
             "ZAPI_INSTANCE_ID": INSTANCE,
             "ZAPI_TOKEN": TOKEN,
             "ZAPI_CLIENT_TOKEN": CLIENT_TOKEN,
@@ -92,32 +77,12 @@ def full_run(tmp_path_factory):
             "SQLITE_PATH": str(folder / "theo.sqlite3"),
             "GUNICORN_THREADS": "4",
         }
-        command = [
-            sys.executable, "-m", "gunicorn", "app:app", "--config", "gunicorn.conf.py",
-            "--bind", f"127.0.0.1:{port}",
-        ]  # fmt: skip
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
-        base = f"http://127.0.0.1:{port}"
+        base, process = start_theo(env, stdout=output, stderr=output)
         try:
-            wait_healthy(base, process)
             facts = drive_everything(base, zapi)
         finally:
-            process.terminate()
-            process.wait(timeout=20)
+            stop(process)
     return log_file.read_text(encoding="utf-8", errors="replace"), facts
-
-
-def wait_healthy(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "gunicorn exited"
-        try:
-            if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("Theo did not become healthy in 30 s")
 
 
 class Customers:

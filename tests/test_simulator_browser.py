@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
+from gunicorn_server import ROOT, free_port, start_theo, stop
+
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -38,17 +34,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_theo(tmp_path: Path, **settings: str) -> tuple[str, subprocess.Popen]:
-    """Theo under gunicorn on loopback; empty Z-API settings mean console mode."""
-    port = free_port()
+def start_local_theo(tmp_path: Path, **settings: str) -> tuple[str, subprocess.Popen]:
+    """Theo under gunicorn on loopback; without Z-API settings it runs in console mode."""
     env = {
-        **os.environ,
         "ZAPI_INSTANCE_ID": "",
         "ZAPI_TOKEN": "",
         "DATABASE_URL": "",
@@ -57,46 +45,12 @@ def start_theo(tmp_path: Path, **settings: str) -> tuple[str, subprocess.Popen]:
         "GUNICORN_THREADS": "4",
         **settings,
     }
-    command = [sys.executable, "-m", "gunicorn", "app:app", "--config", "gunicorn.conf.py"]
-    process = subprocess.Popen(
-        [*command, "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_healthy(base, process)
-    return base, process
-
-
-def wait_healthy(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"gunicorn exited:\n{process.stderr.read()}")
-        try:
-            if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("Theo did not become healthy in 30 s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
+    return start_theo(env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 @pytest.fixture(scope="module")
 def theo(tmp_path_factory) -> Iterator[str]:
-    base, process = start_theo(tmp_path_factory.mktemp("simulator"))
+    base, process = start_local_theo(tmp_path_factory.mktemp("simulator"))
     yield base
     stop(process)
 
@@ -275,7 +229,7 @@ def test_simulator_is_404_with_zapi_credentials_and_the_flag_off(browser: Browse
         "ZAPI_BASE_URL": f"http://127.0.0.1:{free_port()}",
         "WEBHOOK_SECRET": "um-segredo-de-teste-bem-comprido",
     }
-    base, process = start_theo(tmp_path, **zapi)
+    base, process = start_local_theo(tmp_path, **zapi)
     try:
         context = browser.new_context()
         response = context.new_page().goto(f"{base}/simulator")
