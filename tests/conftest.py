@@ -5,19 +5,27 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import os
 import re
+import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 import responses
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from config import load_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
+POSTGRES_URL = os.environ.get(
+    "THEO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 INSTANCE = "3C0FFEE0INSTANCE"
 TOKEN = "T0KEN-SECRET-123"
 CLIENT_TOKEN = "CLIENT-TOKEN-456"
@@ -189,3 +197,37 @@ class Chat:
 @pytest.fixture
 def chat(client, zapi) -> Chat:
     return Chat(client, zapi)
+
+
+# --- Databases: a throwaway Postgres schema, or the same test on SQLite too -----------
+def _libpq_conninfo(sqlalchemy_url: str) -> str:
+    """The same database as a plain libpq URL, for psycopg without SQLAlchemy."""
+    url = make_url(sqlalchemy_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL whose search_path is a throwaway schema, dropped after the test."""
+    schema = f"theo_test_{secrets.token_hex(6)}"
+    try:
+        admin = psycopg.connect(_libpq_conninfo(POSTGRES_URL), autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("THEO_SKIP_POSTGRES") == "1":
+            pytest.skip(f"Postgres unreachable and THEO_SKIP_POSTGRES=1: {exc}")
+        pytest.fail(f"Postgres unreachable at {POSTGRES_URL} (set THEO_SKIP_POSTGRES=1 to skip)")
+    with admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        try:
+            yield url.render_as_string(hide_password=False)
+        finally:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same tests on a SQLite file and on Postgres."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'theo.sqlite3'}"
+    return request.getfixturevalue("postgres_url")

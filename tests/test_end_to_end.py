@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 
-import psycopg
 import pytest
 import requests
-from psycopg import sql
 
 from conftest import CLIENT_TOKEN, INSTANCE, TOKEN, WEBHOOK_PATH, WEBHOOK_SECRET, load_fixture
 from gunicorn_server import start_theo, stop
+from records import RecordsStore
 from zapi_fake import FakeZApiServer
 
-POSTGRES = os.environ.get("THEO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
 
 @pytest.fixture
-def postgres_schema():
-    schema = f"theo_e2e_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    yield schema
-    with psycopg.connect(POSTGRES, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-
-
-@pytest.fixture
-def theo_server(postgres_schema):
+def theo_server(postgres_url):
     with FakeZApiServer() as zapi:
         env = {
             "ZAPI_INSTANCE_ID": INSTANCE,
@@ -37,7 +22,7 @@ def theo_server(postgres_schema):
             "ZAPI_CLIENT_TOKEN": CLIENT_TOKEN,
             "ZAPI_BASE_URL": zapi.base_url,
             "WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "DATABASE_URL": f"{POSTGRES}?options=-csearch_path%3D{postgres_schema}",
+            "DATABASE_URL": postgres_url,
             "GUNICORN_THREADS": "4",
         }
         base, process = start_theo(env)
@@ -94,14 +79,16 @@ def test_boleto_flow_end_to_end(theo_server):
     assert payload["phone"] not in logs
 
 
-def test_handoff_is_recorded_in_postgres(theo_server, postgres_schema):
+def test_requests_are_recorded_in_postgres(theo_server, postgres_url):
     base, _, _ = theo_server
     payload = load_fixture("text_message") | {"phone": "5511955550005"}
     for number, text in enumerate(["oi", "3", "69900-000", "sim"]):
         body = payload | {"messageId": f"PG-{number}", "text": {"message": text}}
         assert requests.post(f"{base}{WEBHOOK_PATH}", json=body, timeout=10).status_code == 200
 
-    with psycopg.connect(POSTGRES, autocommit=True) as connection:
-        query = sql.SQL("SELECT kind, phone FROM {}.recorded_requests")
-        rows = connection.execute(query.format(sql.Identifier(postgres_schema))).fetchall()
-    assert rows == [("coverage_interest", "5511955550005")]
+    store = RecordsStore(postgres_url)
+    try:
+        recorded = [(r.kind, r.phone, r.details) for r in store.recent_requests()]
+    finally:
+        store.dispose()
+    assert recorded == [("coverage_interest", "5511955550005", {"cep": "69900000"})]

@@ -3,49 +3,25 @@
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 import manage
 from records import RecordsStore
 
 ROOT = Path(__file__).resolve().parents[1]
-POSTGRES_URL = os.environ.get(
-    "THEO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 NOW = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
 MARIA = "5511987650001"
 ANA = "5511955550005"
 
 
 @pytest.fixture
-def postgres_url():
-    """A URL whose search_path is a throwaway schema."""
-    schema = f"theo_manage_{secrets.token_hex(6)}"
-    conninfo = make_url(POSTGRES_URL).set(drivername="postgresql")
-    with psycopg.connect(conninfo.render_as_string(hide_password=False), autocommit=True) as admin:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
-        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        try:
-            yield url.render_as_string(hide_password=False)
-        finally:
-            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'theo.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    records = RecordsStore(url)
+def store(database_url):
+    records = RecordsStore(database_url)
     yield records
     records.dispose()
 

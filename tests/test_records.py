@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,51 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from records import REQUEST_KINDS, RecordsStore, normalize_database_url
 
-POSTGRES_URL = os.environ.get(
-    "THEO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=timezone(timedelta(hours=-3)))
 PROTOCOL_RE = re.compile(r"^20261124\d{6,}$")
-
-
-def _libpq_conninfo(sqlalchemy_url: str) -> str:
-    """The same database as a plain libpq URL, for psycopg without SQLAlchemy."""
-    url = make_url(sqlalchemy_url).set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL whose search_path is a throwaway schema, dropped after the test."""
-    schema = f"theo_test_{secrets.token_hex(6)}"
-    try:
-        admin = psycopg.connect(_libpq_conninfo(POSTGRES_URL), autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        if os.environ.get("THEO_SKIP_POSTGRES") == "1":
-            pytest.skip(f"Postgres unreachable and THEO_SKIP_POSTGRES=1: {exc}")
-        pytest.fail(f"Postgres unreachable at {POSTGRES_URL} (set THEO_SKIP_POSTGRES=1 to skip)")
-    with admin:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
-        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        try:
-            yield url.render_as_string(hide_password=False)
-        finally:
-            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The same tests on a SQLite file and on Postgres."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'theo.sqlite3'}"
-    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
