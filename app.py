@@ -9,7 +9,7 @@ first access so that importing this module in tests starts nothing.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dotenv import load_dotenv
@@ -48,15 +48,18 @@ class Theo:
     sessions: SessionStore
     records: RecordsStore
     seen: SeenMessages
+    own_sends: SeenMessages = field(default_factory=SeenMessages)
 
     def process(self, message: Incoming) -> str:
         """Handle one message and send the replies, one customer at a time."""
+        if message.kind == "takeover" and message.message_id in self.own_sends:
+            return "ignored"  # our own send echoed back without fromApi: not an attendant
         with self.sessions.lock(message.phone):
             replies = self._replies(message)
             if not replies:
                 return "silent"
             try:
-                self.sender.send(message.phone, replies)
+                self._remember_sends(self.sender.send(message.phone, replies))
             except ZApiError as error:
                 log.error("sending to %s failed: %s", mask_phone(message.phone), error)
                 return "send_failed"
@@ -65,6 +68,11 @@ class Theo:
                 log.exception("sending to %s failed unexpectedly", mask_phone(message.phone))
                 return "send_failed"
         return "answered"
+
+    def _remember_sends(self, message_ids: list[str]) -> None:
+        """Remember the ids Z-API gave our sends, to tell them from an attendant's."""
+        for message_id in message_ids or ():
+            self.own_sends.add(message_id)
 
     def _replies(self, message: Incoming) -> list[Reply]:
         try:

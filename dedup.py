@@ -37,6 +37,17 @@ class SeenMessages:
             self._ids[message_id] = now
             return True
 
+    def add(self, message_id: str) -> None:
+        """Remember `message_id` (e.g. one Theo sent itself)."""
+        now = self.clock()
+        with self._guard:
+            self._forget_old(now)
+            self._ids[message_id] = now
+
+    def __contains__(self, message_id: object) -> bool:
+        with self._guard:
+            return message_id in self._ids
+
     def forget(self, message_id: str) -> None:
         """Let `message_id` be processed again (its handling did not happen)."""
         with self._guard:

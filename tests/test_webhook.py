@@ -303,3 +303,15 @@ def test_interactive_mode_sends_option_lists_and_buttons(config, clock, zapi):
     question = zapi.history[-1]
     assert question.endpoint == "send-button-list"
     assert [b["label"] for b in question.body["buttonList"]["buttons"]] == ["Sim", "Não"]
+
+
+def test_our_own_send_echoed_without_from_api_is_not_a_takeover(chat, client, zapi):
+    """Tell Theo's sends from an attendant's by the ids Z-API returned for them."""
+    chat.say("oi")
+    first_id_the_fake_returned = f"D241{1:016d}"
+    echo = load_fixture("from_me_attendant") | {"messageId": first_id_the_fake_returned}
+
+    response = client.post(WEBHOOK_PATH, json=echo)
+
+    assert response.get_json() == {"status": "ignored"}
+    assert chat.state() == "main_menu"
