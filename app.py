@@ -26,7 +26,7 @@ from business_data import BusinessData, load_business_data
 from config import Config, load_config
 from dedup import SeenMessages
 from hours import AttendanceHours
-from inbound import Incoming, PayloadError, parse_callback
+from inbound import Incoming, PayloadError, delivery_failure, parse_callback
 from log_setup import configure_logging, message_context
 from privacy import mask_phone
 from records import RecordsStore
@@ -173,6 +173,9 @@ def receive(secret: str | None = None) -> tuple[Any, int]:
     except PayloadError as problem:
         return jsonify(error="invalid_payload", detail=str(problem)), 400
     if message is None:
+        if failure := delivery_failure(payload):
+            # Z-API accepted a send earlier but could not deliver it: ops should know.
+            log.warning("Z-API could not deliver to %s: %s", mask_phone(failure[0]), failure[1])
         return jsonify(status="ignored"), 200
     with message_context(message.message_id):
         if not theo().seen.first_time(message.message_id):

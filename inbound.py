@@ -63,6 +63,16 @@ def parse_callback(payload: Any, *, max_text_chars: int = 4096) -> Incoming | No
     return _content(payload, message_id, phone, max_text_chars)
 
 
+def delivery_failure(payload: Any) -> tuple[str, str] | None:
+    """(phone, error) of a DeliveryCallback reporting a failed send, else None."""
+    if not isinstance(payload, dict) or str(payload.get("type", "")).lower() != "deliverycallback":
+        return None
+    error, phone = payload.get("error"), payload.get("phone")
+    if not error or not isinstance(phone, str):
+        return None
+    return phone, str(error)[:200]
+
+
 def _required_str(payload: dict, name: str) -> str:
     value = payload.get(name)
     if isinstance(value, int) and not isinstance(value, bool):

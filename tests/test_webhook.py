@@ -315,3 +315,13 @@ def test_our_own_send_echoed_without_from_api_is_not_a_takeover(chat, client, za
 
     assert response.get_json() == {"status": "ignored"}
     assert chat.state() == "main_menu"
+
+
+def test_failed_delivery_is_logged_for_ops_with_the_phone_masked(client, zapi, caplog):
+    response = client.post(WEBHOOK_PATH, json=load_fixture("delivery_callback"))
+
+    assert response.get_json() == {"status": "ignored"}
+    assert "Phone number does not exist" in caplog.text
+    assert "5511*****0001" in caplog.text
+    assert CUSTOMER_PHONE not in caplog.text
+    assert zapi.sent == []
