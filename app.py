@@ -181,7 +181,8 @@ def receive(secret: str | None = None) -> tuple[Any, int]:
         if not theo().seen.first_time(message.message_id):
             log.info("duplicate delivery ignored")
             return jsonify(status="duplicate"), 200
-        if limited := rate_limits.throttle(message, theo().sender):
+        quiet = theo().bot.with_human(message.phone)
+        if limited := rate_limits.throttle(message, theo().sender, notify=not quiet):
             return jsonify(status=limited), 200
         return jsonify(status=theo().process(message)), 200
 

@@ -836,6 +836,11 @@ class BotLogic:
         self._store(turn)
         return join_plain(turn.out)
 
+    def with_human(self, phone: str) -> bool:
+        """True while a person attends `phone` (Theo must not say anything)."""
+        session = self.sessions.get(phone)
+        return session is not None and session.state == HUMAN
+
     def jump(self, turn: Turn, intent: str) -> str:
         """Start the flow `intent` names; answer it at once if the text already holds the answer."""
         state = ENTRIES[intent](turn)

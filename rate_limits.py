@@ -104,15 +104,18 @@ def phone_limiter() -> PhoneLimiter:
     return current_app.extensions["theo_phone_limiter"]
 
 
-def throttle(message: Incoming, sender: Sender) -> str | None:
-    """None to handle `message`; else "rate_limited", after one notice per window."""
+def throttle(message: Incoming, sender: Sender, *, notify: bool = True) -> str | None:
+    """None to handle `message`; else "rate_limited", after one notice per window.
+
+    `notify=False` keeps Theo silent (a person is attending this customer).
+    """
     if message.kind == "takeover":
         return None  # an attendant typing fast on the company phone is not abuse
     verdict = phone_limiter().check(message.phone)
     if verdict == "allow":
         return None
     log.info("rate limit reached for %s: %s", mask_phone(message.phone), verdict)
-    if verdict == "notify":
+    if verdict == "notify" and notify:
         try:
             sender.send(message.phone, [Reply(content.text(NOTICE_KEY))])
         except ZApiError as error:

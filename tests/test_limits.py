@@ -55,6 +55,19 @@ def test_past_the_limit_one_notice_then_silence_and_200(config, clock, zapi):
     assert len(texts) == 21
 
 
+def test_no_notice_while_a_person_attends_the_customer(config, clock, zapi):
+    app = limited_app(config, clock, rate_limit_per_minute=3)
+    chat = Chat(app.test_client(), zapi)
+    chat.say("oi")
+    chat.say("6")
+    assert chat.state() == "human"
+
+    answers = [chat.say(f"mensagem {n} para o atendente") for n in range(4)]
+
+    assert answers == ["", "", "", ""]
+    assert chat.state() == "human"
+
+
 def test_the_limit_is_per_phone(config, clock, zapi):
     client = limited_app(config, clock, rate_limit_per_minute=2).test_client()
     for number in range(3):
