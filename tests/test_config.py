@@ -70,3 +70,21 @@ def test_broken_demo_data_stops_create_app(tmp_path):
 
     with pytest.raises(ValueError):
         create_app(config)
+
+
+def test_env_example_documents_every_setting_and_loads_as_is():
+    from dataclasses import fields
+
+    from dotenv import dotenv_values
+
+    from config import ENV_NAMES, Config
+
+    example = dotenv_values(ROOT / ".env.example")
+    documented = set(example)
+    render = (ROOT / "render.yaml").read_text(encoding="utf-8")
+
+    assert {ENV_NAMES[f.name] for f in fields(Config)} <= documented
+    assert all(
+        f"key: {ENV_NAMES[f.name]}" in render for f in fields(Config) if f.name != "sqlite_path"
+    )
+    assert load_config(environ={k: v for k, v in example.items() if v is not None}).console_mode
