@@ -132,6 +132,7 @@ def _build(
         timezone=config.attendance_timezone,
         max_invalid_attempts=config.max_invalid_attempts,
         request_deadline_days=config.request_deadline_business_days,
+        human_ttl_seconds=config.human_session_ttl_seconds,
         **clock_kwargs,
     )
     return Theo(config, bot, sender or _sender(config), sessions, records, SeenMessages())

@@ -70,6 +70,8 @@ NAME_PREFIX = re.compile(
     r"^(meu nome e|me chamo|eu sou o|eu sou a|eu sou|sou o|sou a|aqui e o|aqui e a|aqui e)\s+"
 )
 PERIODS = ("manhã", "tarde")
+CHEAPEST = re.compile(r"\bmais (barato|em conta|simples|basico)\b|\bmenor\b")
+FASTEST = re.compile(r"\bmais (rapido|veloz|caro|completo|forte)\b|\bmaior\b")
 THANKS = re.compile(r"\b(obrigad[oa]s?|brigad[oa]|valeu|vlw|obg|grat[oa]|agradeco)\b")
 
 
@@ -117,6 +119,7 @@ class Step:
     handle: Handler
     back: str
     free_text: bool = False  # any text is an answer: no jumping on free words
+    person_on_request: bool = True  # free text asking for a person hands over instead
 
 
 # --- Reading answers --------------------------------------------------------
@@ -129,23 +132,66 @@ def choice(turn: Turn, count: int) -> int | None:
     return nlu.parse_choice(turn.text, count)
 
 
+@dataclass(frozen=True)
+class YesNoHints:
+    """What "yes" and "no" sound like for one question, beyond the usual words.
+
+    `yes`/`no` are patterns on the normalised text ("luz vermelha" answers the
+    red-light question); `own` are intents that belong to the question and so do
+    not start another flow; `unsure` spots a customer who cannot answer, told
+    `unsure_key`; `invalid_key` says what is expected.
+    """
+
+    yes: str = ""
+    no: str = ""
+    no_first: bool = False
+    own: frozenset[str] = frozenset()
+    unsure: str = ""
+    unsure_key: str = ""
+    invalid_key: str = "geral.sim_ou_nao_invalido"
+
+    def read(self, said: str) -> bool | None:
+        """The answer these hints give for `said`, or None."""
+        negated = NEGATION.search(said) is not None
+        checks = ((self.no, False), (self.yes, True))
+        for pattern, meaning in checks if self.no_first else checks[::-1]:
+            if pattern and (not meaning or not negated) and re.search(pattern, said):
+                return meaning
+        return None
+
+
 def yes_no(turn: Turn) -> bool:
-    """The customer's yes/no, or Invalid (asking for a person is not a yes)."""
+    """The customer's yes/no to the current question, or Invalid."""
     if turn.message.choice_id in ("1", "2"):
         return turn.message.choice_id == "1"
-    if nlu.detect_intent(turn.text) == nlu.ATENDENTE:
-        raise Invalid(content.text("geral.sim_ou_nao_invalido"))  # the fallback hands over
+    hints = YES_NO_HINTS.get(turn.session.state, YesNoHints())
+    said = nlu.normalize(turn.text)
+    answer = hints.read(said)
+    if answer is not None:
+        return answer
+    intent = nlu.detect_intent(turn.text)
+    if intent is not None and intent not in hints.own:
+        raise Invalid(content.text(hints.invalid_key))  # another request: the fallback starts it
+    if hints.unsure and re.search(hints.unsure, said):
+        raise Invalid(content.text(hints.unsure_key), may_jump=False)
     answer = nlu.parse_yes_no(turn.text)
     if answer is None:
-        raise Invalid(content.text("geral.sim_ou_nao_invalido"))
+        raise Invalid(content.text(hints.invalid_key), may_jump=False)
     return answer
+
+
+def expected_choice(count: int) -> str:
+    """What to say when the answer is not one of `count` numbered options."""
+    if count == 2:
+        return content.text("geral.opcao_invalida_duas")
+    return content.text("geral.opcao_invalida", total=count)
 
 
 def pick(turn: Turn, count: int) -> int:
     """The option number, or Invalid saying which numbers are expected."""
     picked = choice(turn, count)
     if picked is None:
-        raise Invalid(content.text("geral.opcao_invalida", total=count))
+        raise Invalid(expected_choice(count))
     return picked
 
 
@@ -193,7 +239,8 @@ def read_cep(turn: Turn) -> str:
     if cep is not None:
         return cep
     digits = sum(ch.isdigit() for ch in turn.text)
-    if digits >= 5:
+    letters = sum(ch.isalpha() for ch in turn.text)
+    if digits >= 5 and letters < 3:  # a number that tried to be a CEP, not an address
         raise Invalid(content.text("vendas.cep_invalido"), may_jump=False)
     raise Invalid(content.text("vendas.precisa_cep"))
 
@@ -279,11 +326,15 @@ def handoff(turn: Turn, reason: str) -> str:
             "customer": turn.data.get("customer_id", ""),
         },
     )
+    # Theo keeps quiet while the team may still answer: longer when closed until it reopens.
+    turn.session.ttl = turn.bot.human_ttl
     if within_hours:
         turn.say("atendente.transferindo", protocolo=turn.data["protocol"])
     else:
-        reopening = describe_moment(hours.next_opening(turn.now), turn.now)
-        turn.say("atendente.fora_do_horario", reabertura=reopening, protocolo=turn.data["protocol"])
+        reopening = hours.next_opening(turn.now)
+        turn.session.ttl += max(0.0, (reopening - turn.now).total_seconds())
+        moment = describe_moment(reopening, turn.now)
+        turn.say("atendente.fora_do_horario", reabertura=moment, protocolo=turn.data["protocol"])
     return HUMAN
 
 
@@ -356,7 +407,9 @@ def check_connection(turn: Turn, customer: Customer) -> str:
     outage = turn.bot.business.outage_for_cep(customer.cep, turn.now)
     if outage is not None:
         eta = describe_moment(outage.expected_restoration, turn.now)
-        turn.say("suporte.manutencao", mensagem=outage.message, previsao=eta)
+        late = outage.expected_restoration <= turn.now
+        key = "suporte.manutencao_atrasada" if late else "suporte.manutencao"
+        turn.say(key, mensagem=outage.message, previsao=eta)
         return ANYTHING_ELSE
     turn.data["diagnosis"] = []
     return RED_LIGHT
@@ -420,7 +473,11 @@ def handle_boleto_document(turn: Turn) -> str:
     customer = document_customer(turn)
     if customer is None:
         return not_found(turn, BOLETO_DOCUMENT)
+    if customer.suspended:
+        turn.say("boleto.suspenso")
     send_invoices(turn, customer)
+    if customer.suspended:
+        turn.say("suporte.religacao")
     return ANYTHING_ELSE
 
 
@@ -460,8 +517,9 @@ def handle_modem_restart(turn: Turn) -> str:
     return resolved(turn) if back else start_visit(turn, "sem_internet")
 
 
-def resolved(turn: Turn) -> str:
-    turn.say("suporte.resolvido")
+def resolved(turn: Turn, key: str = "suporte.resolvido") -> str:
+    """The problem is solved: say so (`key`) and close the flow."""
+    turn.say(key)
     return ANYTHING_ELSE
 
 
@@ -485,10 +543,14 @@ def handle_slow_speed_test(turn: Turn) -> str:
 
 
 def handle_slow_stability(turn: Turn) -> str:
-    """Still slow after restarting: technician visit."""
-    still_slow = yes_no(turn)
-    note_answer(turn, "Continua lenta após reiniciar o modem?", still_slow)
-    return start_visit(turn, "internet_lenta") if still_slow else resolved(turn)
+    """Better after restarting: resolved; still slow: technician visit."""
+    improved = yes_no(turn)
+    note_answer(turn, "Melhorou após reiniciar o modem?", improved)
+    return (
+        resolved(turn, "suporte.lentidao_resolvida")
+        if improved
+        else start_visit(turn, "internet_lenta")
+    )
 
 
 def handle_modem_power(turn: Turn) -> str:
@@ -497,7 +559,9 @@ def handle_modem_power(turn: Turn) -> str:
     turn.data["diagnosis"] = [
         {"question": "Modem ligou após conferir energia?", "answer": "sim" if turned_on else "não"}
     ]
-    return resolved(turn) if turned_on else start_visit(turn, "modem_desligado")
+    return (
+        resolved(turn, "suporte.modem_ligou") if turned_on else start_visit(turn, "modem_desligado")
+    )
 
 
 def handle_other_describe(turn: Turn) -> str:
@@ -525,7 +589,7 @@ def handle_visit_period(turn: Turn) -> str:
     """Record the visit request with the diagnosis and the preferred period."""
     picked = choice(turn, 2) or _period_by_word(turn.text)
     if picked is None:
-        raise Invalid(content.text("geral.opcao_invalida", total=2))
+        raise Invalid(expected_choice(2))
     customer = known_customer(turn)
     details = {
         "customer": customer.id if customer else "",
@@ -567,11 +631,29 @@ def _plan_by_answer(turn: Turn, plans: list[Plan]) -> Plan:
     picked = choice(turn, len(plans))
     if picked is not None:
         return plans[picked - 1]
-    said = nlu.normalize(turn.text)
-    named = [plan for plan in plans if nlu.normalize(plan.name) in said]
+    named = plan_named(turn.text, plans)
+    if named is not None:
+        return named
+    raise Invalid(expected_choice(len(plans)))
+
+
+def plan_named(text: str, plans: list[Plan]) -> Plan | None:
+    """The plan the words name: "o de 500", "1 giga", "o mais barato"; None if unclear."""
+    if not plans:
+        return None
+    said = nlu.normalize(text)
+    named = [
+        plan
+        for plan in plans
+        if nlu.normalize(plan.name) in said or re.search(rf"\b{plan.speed_mbps}\b", said)
+    ]
     if len(named) == 1:
         return named[0]
-    raise Invalid(content.text("geral.opcao_invalida", total=len(plans)))
+    if CHEAPEST.search(said):
+        return min(plans, key=lambda plan: plan.monthly_price)
+    if FASTEST.search(said):
+        return max(plans, key=lambda plan: plan.speed_mbps)
+    return None
 
 
 def handle_sales_name(turn: Turn) -> str:
@@ -593,7 +675,8 @@ def _clean_name(text: str) -> str:
     if prefix:
         name = " ".join(name.split()[len(prefix.group(1).split()) :])
     letters = sum(ch.isalpha() for ch in name)
-    if letters < 2 or any(ch.isdigit() for ch in name) or len(name) > 80:
+    answer_word = " " not in name and nlu.parse_yes_no(name) is not None  # "sim", "ok"
+    if letters < 2 or answer_word or any(ch.isdigit() for ch in name) or len(name) > 80:
         raise Invalid(content.text("vendas.nome_invalido"))
     return name
 
@@ -623,7 +706,13 @@ def handle_coverage_cep(turn: Turn) -> str:
 
 
 def handle_coverage_contract(turn: Turn) -> str:
-    """Go on to contract with the same CEP, or close."""
+    """Go on to contract with the same CEP (straight to the name if a plan is named), or close."""
+    plans = turn.bot.business.plans_for_cep(turn.data["cep"]) or []
+    named = plan_named(turn.text, plans)
+    if named is not None:
+        turn.data["plan"] = named.id
+        turn.say("vendas.plano_escolhido", plano=named.name)
+        return SALES_NAME
     if yes_no(turn):
         return SALES_PLAN
     turn.say("vendas.sem_contratar")
@@ -640,6 +729,11 @@ def handle_plan_document(turn: Turn) -> str:
     customer = document_customer(turn)
     if customer is None:
         return not_found(turn, PLAN_DOCUMENT)
+    return plan_action_for(turn, customer)
+
+
+def plan_action_for(turn: Turn, customer: Customer) -> str:
+    """Show the account found, then confirm the cancellation or list the plans."""
     confirm_account(turn, customer)
     if turn.data.get("plan_action") == "cancel":
         return CANCEL_CONFIRM
@@ -718,6 +812,7 @@ STEPS: dict[str, Step] = {
         handle_other_describe,
         back=SUPPORT_MENU,
         free_text=True,
+        person_on_request=False,  # it records the description, then hands over anyway
     ),
     VISIT_DOCUMENT: Step(
         say_text("documento.pedir_visita"), handle_visit_document, back=SUPPORT_MENU
@@ -746,10 +841,59 @@ STEPS: dict[str, Step] = {
     END: Step(ask_nothing, lambda turn: END, back=END),
 }
 
+NEGATION = re.compile(r"\b(nao|nem|nenhum|nenhuma|nunca)\b")
+SUPPORT_INTENTS = frozenset(
+    {nlu.SUPORTE, nlu.SEM_INTERNET, nlu.LENTA, nlu.MODEM_DESLIGADO, nlu.OUTRO_PROBLEMA}
+)
+TRIED_ALREADY = (
+    r"\bja (tentei|fiz|testei|reiniciei|conferi|verifiquei)\b|\bmesma coisa\b|\bnao adiantou\b"
+)
+SALES_INTENTS = frozenset({nlu.CONTRATAR, nlu.COBERTURA})
+YES_NO_HINTS: dict[str, YesNoHints] = {
+    RED_LIGHT: YesNoHints(
+        yes=r"\b(vermelh\w*|los|pon|piscando|pisca)\b",
+        no=r"\b(verde\w*|azu\w*|branc\w*|apagad\w*|normais?)\b",
+        own=SUPPORT_INTENTS,
+    ),
+    FIBER_CHECK: YesNoHints(no=TRIED_ALREADY, own=SUPPORT_INTENTS),
+    MODEM_RESTART: YesNoHints(no=TRIED_ALREADY, own=SUPPORT_INTENTS),
+    MODEM_POWER: YesNoHints(
+        yes=r"\b(acend\w*|luz\w* acesa\w*)\b",
+        no=TRIED_ALREADY + r"|\b(apagad\w*|morto)\b",
+        own=SUPPORT_INTENTS,
+    ),
+    SLOW_SPEED_TEST: YesNoHints(
+        yes=r"\b(abaixo|menos|baix[oa]|pouc[oa]|ruim)\b",
+        no=r"\b(acima|mais (da|que a) metade|normal|perto do contratado|certinho)\b",
+        no_first=True,
+        own=SUPPORT_INTENTS | {nlu.CONTRATAR},  # "deu 80 mega" is a result, not a sale
+        unsure=r"\bnao (tenho|consigo|consegui|sei)\b|\bsem (cabo|computador|notebook)\b",
+        unsure_key="suporte.sem_cabo",
+        invalid_key="suporte.teste_velocidade_invalido",
+    ),
+    SLOW_STABILITY: YesNoHints(
+        yes=r"\b(melhorou|normaliz\w*|acima)\b",
+        no=r"\b(abaixo|igual|mesma coisa|piorou|continua)\b",
+        no_first=True,
+        own=SUPPORT_INTENTS,
+    ),
+    CANCEL_CONFIRM: YesNoHints(
+        yes=r"\b(confirm\w*|pode cancelar|quero cancelar|cancela)\b",
+        no=r"\b(desist\w*|mudei de ideia)\b",
+        no_first=True,
+        own=frozenset({nlu.CANCELAR, nlu.PLANO}),
+    ),
+    COVERAGE_CONTRACT: YesNoHints(own=SALES_INTENTS),
+    SALES_NOTIFY: YesNoHints(own=SALES_INTENTS),
+}
+
 # States whose answer can already be inside the words that jumped into them,
 # e.g. "2ª via, meu cpf é 529.982.247-25" or "vocês atendem o CEP 01310-100?".
 DOCUMENT_STATES = {BOLETO_DOCUMENT, SUPPORT_DOCUMENT, PLAN_DOCUMENT, VISIT_DOCUMENT}
 CEP_STATES = {SALES_CEP, COVERAGE_CEP}
+# Questions that words naming the same flow would only ask again ("não sei o CEP"
+# while Theo asks for the CEP): such words count as an invalid answer, not a jump.
+SAME_QUESTION = {SALES_CEP: CEP_STATES, COVERAGE_CEP: CEP_STATES}
 
 
 # --- Entry points: what each intent starts -------------------------------------
@@ -763,15 +907,21 @@ def enter_no_internet(turn: Turn) -> str:
 
 
 def enter_sales(turn: Turn) -> str:
-    """A prospect: welcome, then ask the CEP."""
+    """A prospect: welcome, then the plans of a CEP already given, or ask the CEP."""
     turn.say("vendas.boas_vindas")
+    if turn.data.get("cep") and turn.bot.business.plans_for_cep(turn.data["cep"]):
+        return SALES_PLAN
     return SALES_CEP
 
 
 def enter_plan_action(action: str) -> Handler:
     def enter(turn: Turn) -> str:
         turn.data["plan_action"] = action
-        return PLAN_DOCUMENT
+        customer = known_customer(turn)
+        if customer is None:
+            return PLAN_DOCUMENT
+        turn.say("documento.ja_informado", documento=turn.data.get("document_masked", ""))
+        return plan_action_for(turn, customer)
 
     return enter
 
@@ -807,6 +957,7 @@ class BotLogic:
         timezone: str = "America/Sao_Paulo",
         max_invalid_attempts: int = 3,
         request_deadline_days: int = 2,
+        human_ttl_seconds: float = 4 * 3600,
     ) -> None:
         self.sessions = sessions
         self.business = business
@@ -816,6 +967,7 @@ class BotLogic:
         self.timezone = ZoneInfo(timezone)
         self.max_invalid_attempts = max_invalid_attempts
         self.request_deadline_days = request_deadline_days
+        self.human_ttl = human_ttl_seconds
 
     def handle(self, message: Incoming) -> list[Reply]:
         """Advance the conversation of `message.phone` and return Theo's replies."""
@@ -858,11 +1010,10 @@ class BotLogic:
         log.info("new conversation %s for %s", protocol, mask_phone(turn.message.phone))
         intent = nlu.detect_intent(turn.text) if turn.message.kind == "text" else None
         if intent is None or nlu.detect_command(turn.text):
-            turn.out.append(
-                content.menu_reply(
-                    "principal", intro=content.text("geral.saudacao", protocolo=protocol)
-                )
-            )
+            intro = content.text("geral.saudacao", protocolo=protocol)
+            if turn.message.kind != "text":
+                intro += "\n\n" + content.text("geral.so_texto_inicio")
+            turn.out.append(content.menu_reply("principal", intro=intro))
             return
         turn.say("geral.saudacao_direta", protocolo=protocol)
         self._enter(turn, self.jump(turn, intent))
@@ -871,6 +1022,7 @@ class BotLogic:
         state = turn.session.state
         if state == HUMAN:
             if turn.message.kind == "text" and nlu.detect_command(turn.text) == nlu.CMD_MENU:
+                turn.session.ttl = None  # back with Theo: the usual expiry again
                 self._enter(turn, MAIN_MENU)
             return  # a person is attending: Theo stays silent
         step = STEPS.get(state)
@@ -886,7 +1038,14 @@ class BotLogic:
             return turn.session.state
         command = nlu.detect_command(turn.text)
         if command == nlu.CMD_MENU:
+            turn.data.pop("invalid", None)
             return MAIN_MENU
+        if (
+            step.free_text
+            and step.person_on_request
+            and nlu.detect_intent(turn.text) == nlu.ATENDENTE
+        ):
+            return handoff(turn, "customer_request")  # not a name, a reason or a description
         if command == nlu.CMD_BACK:
             return step.back
         if command == nlu.CMD_EXIT:
@@ -897,12 +1056,19 @@ class BotLogic:
             return self._fallback(turn, step, problem)
 
     def _fallback(self, turn: Turn, step: Step, problem: Invalid) -> str:
+        state = turn.session.state
         intent = nlu.detect_intent(turn.text) if problem.may_jump and not step.free_text else None
         if intent is not None:
-            return self.jump(turn, intent)
-        state = turn.session.state
+            said_so_far = len(turn.out)
+            target = self.jump(turn, intent)
+            if target not in SAME_QUESTION.get(state, {state}):
+                return target
+            # The words only name the flow we are already in: still not an answer.
+            del turn.out[said_so_far:]
+            turn.session.state = state
         strikes = turn.data.get("invalid", 0) + 1
         if strikes >= self.max_invalid_attempts:
+            turn.data.pop("invalid", None)
             turn.say("geral.muitas_tentativas")
             return MAIN_MENU
         turn.data["invalid"] = strikes
@@ -910,7 +1076,7 @@ class BotLogic:
         return state
 
     def _enter(self, turn: Turn, state: str) -> None:
-        if state != turn.session.state or state == MAIN_MENU:
+        if state != turn.session.state:
             turn.data.pop("invalid", None)
         turn.session.state = state
         turn.out.extend(STEPS[state].ask(turn))
@@ -928,6 +1094,7 @@ class BotLogic:
                 state=HUMAN, data={"protocol": self.records.new_protocol(message.phone, now)}
             )
         session.state = HUMAN
+        session.ttl = self.human_ttl
         self.sessions.save(message.phone, session)
         log.info("attendant took over %s", mask_phone(message.phone))
 

@@ -38,6 +38,7 @@ class Config:
     zapi_read_timeout: float = 15.0
     zapi_retries: int = 3
     session_ttl_seconds: int = 1800
+    human_session_ttl_seconds: int = 4 * 3600
     max_invalid_attempts: int = 3
     database_url: str = ""
     sqlite_path: str = str(ROOT / "instance" / "theo.sqlite3")
@@ -110,7 +111,13 @@ def validate(config: Config) -> None:
         )
     if not config.zapi_base_url.startswith(("https://", "http://")):
         raise ConfigError("ZAPI_BASE_URL must start with https:// (or http:// for a local fake)")
-    positive = ("session_ttl_seconds", "max_invalid_attempts", "max_body_bytes", "max_text_chars")
+    positive = (
+        "session_ttl_seconds",
+        "human_session_ttl_seconds",
+        "max_invalid_attempts",
+        "max_body_bytes",
+        "max_text_chars",
+    )
     for name in positive:
         if getattr(config, name) <= 0:
             raise ConfigError(f"{ENV_NAMES[name]} must be greater than zero")

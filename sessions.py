@@ -27,6 +27,7 @@ class Session:
     state: str
     data: dict = field(default_factory=dict)
     updated_at: float = 0.0
+    ttl: float | None = None  # this session's own idle limit (None: the store's default)
 
 
 class SessionStore(Protocol):
@@ -121,10 +122,11 @@ class InMemorySessionStore:
             return len(self._sessions)
 
     def _expired(self, session: Session) -> bool:
-        return self.clock() - session.updated_at >= self.ttl
+        return self.clock() - session.updated_at >= (session.ttl or self.ttl)
 
     def _evict(self) -> None:
-        # Sessions are ordered by last activity, so expired ones sit at the front.
+        # Sessions are ordered by last activity, so expired ones sit at the front (a
+        # longer-lived session there only delays the sweep; reads still expire lazily).
         while self._sessions:
             oldest = next(iter(self._sessions.values()))
             if not self._expired(oldest) and len(self._sessions) <= self.max_sessions:

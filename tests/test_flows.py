@@ -290,7 +290,7 @@ def test_slow_below_half_persisting_schedules_a_visit(chat):
     chat.say("internet lenta")
     chat.say("2")
     assert "reinicie o modem" in chat.say("sim")
-    answer = chat.say("sim")
+    answer = chat.say("não, continua igual")
     assert "CPF ou CNPJ" in answer
     assert "período" in chat.say(MARIA_CPF)
 
@@ -307,7 +307,7 @@ def test_slow_below_half_fixed_by_restart_is_resolved(chat):
     chat.say("2")
     chat.say("sim")
 
-    assert "voltou a funcionar" in chat.say("não")
+    assert "a velocidade melhorou" in chat.say("melhorou")
 
 
 # --- 2.3 Modem desligado / 2.4 Outro problema ------------------------------------------
@@ -316,7 +316,7 @@ def test_modem_turns_on_after_power_check(chat):
     chat.say("2")
     assert "tomada" in chat.say("3")
 
-    assert "voltou a funcionar" in chat.say("sim")
+    assert "o modem ligou" in chat.say("sim")
 
 
 def test_modem_still_off_leads_to_visit(chat):
@@ -657,3 +657,213 @@ def test_two_customers_do_not_share_a_conversation(client, zapi):
 
     assert bruno.state() == "main_menu"
     assert ana.protocol() != bruno.protocol()
+
+
+# --- Answers as customers really give them (review findings) ------------------------------
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("continua", "técnico"),
+        ("continua lenta", "técnico"),
+        ("piorou", "técnico"),
+        ("melhorou sim", "a velocidade melhorou"),
+    ],
+)
+def test_slow_after_restart_reads_how_customers_answer(chat, answer, expected):
+    chat.say("oi")
+    chat.say("internet lenta")
+    chat.say("2")
+    chat.say("sim")
+
+    assert expected in chat.say(answer)
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("ficou abaixo", "reinicie o modem"),
+        ("deu bem menos", "reinicie o modem"),
+        ("não, ficou acima da metade", "5 GHz"),
+        ("deu 80 mega", "Compare o resultado"),
+        ("não tenho cabo", "perto do roteador"),
+    ],
+)
+def test_speed_test_answers(chat, answer, expected):
+    chat.say("oi")
+    chat.say("internet lenta")
+    chat.say("2")
+
+    answer_text = chat.say(answer)
+
+    assert expected in answer_text
+    assert "START Conecta!" not in answer_text  # never mistaken for a sale
+
+
+@pytest.mark.parametrize("answer", ["luz vermelha", "a luz pon ta piscando", "tem uma vermelha"])
+def test_red_light_described_in_words_is_a_yes(chat, answer):
+    chat.say("oi")
+    chat.say("sem internet")
+    chat.say(PAULISTA_CPF)
+
+    assert "cabo óptico" in chat.say(answer)
+
+
+def test_words_naming_the_current_flow_count_as_invalid_and_escalate(chat):
+    chat.say("oi")
+    chat.say("3")
+    first = chat.say("não sei o cep")
+    second = chat.say("como vejo o cep?")
+    third = chat.say("sei lá")
+
+    assert "correios" in first
+    assert chat.state() == "main_menu"
+    assert "*6*" in third and second
+
+
+@pytest.mark.parametrize("answer", ["ja tentei tudo isso", "já fiz isso antes de chamar vcs"])
+def test_already_tried_means_no_and_books_the_visit(chat, answer):
+    chat.say("oi")
+    chat.say("2")
+    chat.say("3")
+
+    assert "técnico" in chat.say(answer)
+    assert chat.state() == "visit_document"
+
+
+def test_main_menu_offers_the_attendant_after_three_invalid_answers(chat):
+    chat.say("oi")
+    chat.say("blablá xyz")
+    chat.say("qwerty asdf")
+
+    answer = chat.say("lorem ipsum dolor")
+
+    assert "Parece que não estou conseguindo te entender" in answer
+
+
+def test_confirmo_confirms_the_cancellation(chat):
+    chat.say("oi")
+    chat.say("quero cancelar")
+    chat.say(MARIA_CPF)
+
+    assert "motivo" in chat.say("confirmo")
+
+
+def test_another_request_at_a_yes_no_question_starts_that_flow(chat):
+    chat.say("oi")
+    chat.say("quero cancelar")
+    chat.say(MARIA_CPF)
+
+    answer = chat.say("to sem internet")
+
+    assert "continua ativo" not in answer
+    assert kinds(chat) == []
+    assert chat.state() == "red_light"
+
+
+def test_asking_for_a_person_as_a_name_or_reason_hands_over(chat):
+    chat.say("oi")
+    chat.say("3")
+    chat.say("01310-100")
+    chat.say("1")
+
+    assert "transferindo" in chat.say("quero falar com atendente")
+    assert kinds(chat) == ["handoff"]
+
+
+@pytest.mark.parametrize("not_a_name", ["sim", "ok"])
+def test_yes_words_are_not_a_name(chat, not_a_name):
+    chat.say("oi")
+    chat.say("3")
+    chat.say("01310-100")
+    chat.say("1")
+
+    assert "Não consegui entender o nome" in chat.say(not_a_name)
+    assert kinds(chat) == []
+
+
+def test_a_voice_note_first_gets_greeting_text_only_notice_and_menu(chat):
+    payload = chat.payload(audio={"audioUrl": "https://x/a.ogg", "ptt": True})
+
+    answer = "\n".join(chat.post(payload))
+
+    assert "START Conecta" in answer
+    assert "só consigo ler texto" in answer
+    assert "Segunda via de boleto" in answer
+
+
+def test_address_with_numbers_asks_for_the_cep_not_a_valid_one(chat):
+    chat.say("oi")
+    chat.say("3")
+
+    answer = chat.say("Av Paulista 1000 ap 52")
+
+    assert "preciso do *CEP*" in answer
+    assert "não parece válido" not in answer
+
+
+def test_identified_customer_is_not_asked_the_document_again_for_cancellation(chat):
+    chat.say("oi")
+    chat.say("1")
+    chat.say(MARIA_CPF)
+
+    answer = chat.say("quero cancelar")
+
+    assert "529.***.***-25" in answer
+    assert "Confirma que deseja solicitar o *cancelamento*" in answer
+
+
+def test_contract_after_coverage_with_a_plan_named(chat):
+    chat.say("oi")
+    chat.say("4")
+    chat.say("01310-100")
+
+    answer = chat.say("quero o de 500")
+
+    assert "*500 Mega*" in answer
+    assert "qual é o seu nome?" in answer
+
+
+def test_cheapest_plan_by_words(chat):
+    chat.say("oi")
+    chat.say("3")
+    chat.say("01310-100")
+
+    assert "*300 Mega*" in chat.say("o mais barato")
+
+
+def test_boleto_of_a_suspended_contract_says_so_and_how_it_comes_back(chat):
+    chat.say("oi")
+    chat.say("1")
+
+    answer = chat.say(SUSPENDED_CPF)
+
+    assert "suspenso por falta de pagamento" in answer
+    assert "automaticamente" in answer
+
+
+def test_two_option_question_says_one_or_two(chat):
+    chat.say("oi")
+    chat.say("5")
+
+    assert "Responda *1* ou *2*" in chat.say("talvez")
+
+
+def test_out_of_hours_handoff_stays_silent_until_the_team_reopens(chat, clock):
+    clock.set(datetime(2026, 11, 24, 20, 0, tzinfo=SAO_PAULO))
+    chat.say("oi")
+    chat.say("6")
+
+    clock.advance(3600)
+    assert chat.say("oi") == ""
+    clock.advance(11 * 3600)  # next morning, 8:00: the team opens now
+    assert chat.say("alguém aí?") == ""
+    assert chat.state() == "human"
+
+
+def test_handoff_silence_ends_after_the_human_session_limit(chat, clock):
+    chat.say("oi")
+    chat.say("6")
+
+    clock.advance(4 * 3600 + 1)
+
+    assert "START Conecta" in chat.say("oi")
