@@ -195,19 +195,24 @@ def test_suspended_contract_gets_invoices_and_reconnection_notice(chat):
     assert kinds(chat) == []
 
 
-def test_known_outage_is_explained_without_a_ticket(tmp_path, config, clock, zapi):
+def chat_with_outage(tmp_path, config, clock, zapi, restoration: str) -> Chat:
+    """A chat whose data has an active outage on the Av. Paulista CEPs."""
     data = tmp_path / "data"
     shutil.copytree(Path(__file__).parents[1] / "data", data)
     outage = {
         "id": "OC-1",
         "cep_prefixes": ["01310"],
         "message": "Rompimento de fibra na Av. Paulista.",
-        "expected_restoration": "2026-11-24T16:00:00-03:00",
+        "expected_restoration": restoration,
         "active": True,
     }
     (data / "outages.json").write_text(json.dumps({"outages": [outage]}), encoding="utf-8")
     app = create_app(config.__class__(**{**config.__dict__, "data_dir": str(data)}), clock=clock)
-    chat = Chat(app.test_client(), zapi)
+    return Chat(app.test_client(), zapi)
+
+
+def test_known_outage_is_explained_without_a_ticket(tmp_path, config, clock, zapi):
+    chat = chat_with_outage(tmp_path, config, clock, zapi, "2026-11-24T16:00:00-03:00")
     chat.say("oi")
     chat.say("sem internet")
 
@@ -657,6 +662,18 @@ def test_two_customers_do_not_share_a_conversation(client, zapi):
 
     assert bruno.state() == "main_menu"
     assert ana.protocol() != bruno.protocol()
+
+
+def test_outage_past_its_forecast_says_the_repair_goes_on(tmp_path, config, clock, zapi):
+    chat = chat_with_outage(tmp_path, config, clock, zapi, "2026-11-24T08:00:00-03:00")
+    chat.say("oi")
+    chat.say("sem internet")
+
+    answer = chat.say(MARIA_CPF)
+
+    assert "A previsão inicial era hoje às 8h" in answer
+    assert "ainda está em andamento" in answer
+    assert "normalização é" not in answer
 
 
 # --- Answers as customers really give them (review findings) ------------------------------
