@@ -23,6 +23,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask_limiter import Limiter
 
 from bot_logic import HUMAN
+from documents import normalize_phone
 from privacy import mask_name, mask_phone, scrub
 from rate_limits import ADMIN_LIMIT
 from records import RecordedRequest
@@ -137,6 +138,7 @@ def _hide_proper_noun(match: re.Match[str]) -> str:
 @token_required(*ADMIN)
 def release(phone: str) -> Any:
     """Hand a conversation back to Theo: the next message starts with the greeting and menu."""
+    phone = normalize_phone(phone)
     sessions = current_app.extensions["theo"].sessions
     with sessions.lock(phone):
         session = sessions.get(phone)
@@ -153,6 +155,7 @@ def release(phone: str) -> Any:
 @token_required(*ADMIN)
 def forget(phone: str) -> Any:
     """Delete the records, the live conversation and the counters of a phone (LGPD)."""
+    phone = normalize_phone(phone)
     theo = current_app.extensions["theo"]
     with theo.sessions.lock(phone):
         deleted = theo.records.forget_customer(phone)
@@ -168,5 +171,6 @@ def install(app: Flask, limiter: Limiter) -> None:
     """Register the admin routes, rate limited per address, and the webhook counters."""
     app.extensions["theo_metrics"] = Metrics()
     app.after_request(_count_webhook)
-    limiter.limit(ADMIN_LIMIT)(admin)
+    # Only refused tokens count: a flood of wrong guesses must not lock ops out.
+    limiter.limit(ADMIN_LIMIT, deduct_when=lambda response: response.status_code == 401)(admin)
     app.register_blueprint(admin)

@@ -15,6 +15,7 @@ from typing import Any
 from dotenv import load_dotenv
 from flask import Blueprint, Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import admin
 import content
@@ -98,6 +99,10 @@ def create_app(
         config = load_config()
     configure_logging(config.log_level)
     app = Flask(__name__)
+    if config.trusted_proxy_hops:
+        # Behind Render's proxy the client address is in X-Forwarded-For (per-address limits).
+        hops = config.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.ensure_ascii = False
     theo = _build(config, sender, business, records, sessions, clock)

@@ -26,7 +26,7 @@ from business_data import BusinessData, Customer, Invoice, Plan
 from documents import DocumentError, format_cep, parse_cep, parse_document
 from hours import AttendanceHours, describe_moment
 from inbound import Incoming
-from privacy import mask_name, mask_phone
+from privacy import mask_name, mask_phone, scrub
 from records import RecordsStore
 from replies import Reply, join_plain
 from sessions import Session, SessionStore
@@ -570,7 +570,9 @@ def handle_other_describe(turn: Turn) -> str:
     if len(description) < 3:
         raise Invalid(content.text("suporte.descricao_vazia"))
     record(
-        turn, "ticket", {"description": description, "customer": turn.data.get("customer_id", "")}
+        turn,
+        "ticket",
+        {"description": scrub(description), "customer": turn.data.get("customer_id", "")},
     )
     turn.say("suporte.chamado_registrado")
     return handoff(turn, "other_problem")
@@ -756,7 +758,8 @@ def handle_cancel_reason(turn: Turn) -> str:
     reason = turn.text.strip()
     if nlu.normalize(reason) in SKIP_WORDS or not reason:
         reason = ""
-    record(turn, "cancellation", {"customer": turn.data.get("customer_id", ""), "reason": reason})
+    details = {"customer": turn.data.get("customer_id", ""), "reason": scrub(reason)}
+    record(turn, "cancellation", details)
     turn.say("plano.cancelamento_registrado", prazo=deadline(turn))
     return ANYTHING_ELSE
 

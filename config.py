@@ -15,6 +15,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 TRUE_WORDS = {"1", "true", "yes", "on", "sim"}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FALSE_WORDS = {"0", "false", "no", "off", "nao", "não", ""}
 MIN_SECRET_CHARS = 16
 # URL-safe, and what Render's generateValue produces (base64); "/" is kept by the route.
@@ -49,6 +50,7 @@ class Config:
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 2000
     log_level: str = "INFO"
+    trusted_proxy_hops: int = 0
     simulator_enabled: bool = False
     webhook_secret: str = ""
     admin_token: str = ""
@@ -123,6 +125,12 @@ def validate(config: Config) -> None:
             raise ConfigError(f"{ENV_NAMES[name]} must be greater than zero")
     if config.zapi_connect_timeout <= 0 or config.zapi_read_timeout <= 0:
         raise ConfigError("ZAPI_CONNECT_TIMEOUT and ZAPI_READ_TIMEOUT must be greater than zero")
+    if config.log_level.upper() not in LOG_LEVELS:
+        raise ConfigError(
+            f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {config.log_level!r}"
+        )
+    if config.trusted_proxy_hops < 0:
+        raise ConfigError("TRUSTED_PROXY_HOPS cannot be negative")
     if config.zapi_retries < 0 or config.request_deadline_business_days < 0:
         raise ConfigError("ZAPI_RETRIES and REQUEST_DEADLINE_BUSINESS_DAYS cannot be negative")
     _validate_security(config)

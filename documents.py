@@ -154,3 +154,12 @@ def format_cep(cep: str) -> str:
     if len(digits) != 8:
         raise ValueError(f"a CEP has 8 digits, got {len(digits)}")
     return f"{digits[:5]}-{digits[5:]}"
+
+
+_PHONE_PUNCTUATION = re.compile(r"[\s()+.-]")
+
+
+def normalize_phone(phone: str) -> str:
+    """Digits only ("+55 (11) 98765-0001" -> "5511987650001"); WhatsApp ids stay as typed."""
+    compact = _PHONE_PUNCTUATION.sub("", phone.strip())
+    return compact if compact.isdigit() or not compact else phone.strip()

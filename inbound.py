@@ -7,6 +7,7 @@ or a malformed body (`PayloadError`, answered with a 400).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,6 +24,8 @@ IGNORED_FLAGS = (
 )
 IGNORED_PHONE_MARKS = ("-group", "@g.us", "@newsletter", "@broadcast", "status@")
 MAX_ID_CHARS = 200
+# A number (no assumption about its length beyond sanity) or a WhatsApp id such as "…@lid".
+PHONE_SHAPE = re.compile(r"\d{6,20}(@[a-z.]{2,30})?")
 
 Kind = Literal["text", "media", "takeover"]
 
@@ -56,6 +59,8 @@ def parse_callback(payload: Any, *, max_text_chars: int = 4096) -> Incoming | No
     phone = _required_str(payload, "phone")
     if _is_ignored(payload, phone):
         return None
+    if not PHONE_SHAPE.fullmatch(phone):
+        raise PayloadError("field 'phone' is not a WhatsApp number or id")
     if payload.get("fromMe") is True:
         # Sent by our own number: our API sends echo back with fromApi; anything
         # else was typed by a person on the company phone, i.e. an attendant.
@@ -70,7 +75,7 @@ def delivery_failure(payload: Any) -> tuple[str, str] | None:
     error, phone = payload.get("error"), payload.get("phone")
     if not error or not isinstance(phone, str):
         return None
-    return phone, str(error)[:200]
+    return phone, re.sub(r"[\x00-\x1f\x7f]", " ", str(error))[:200]
 
 
 def _required_str(payload: dict, name: str) -> str:

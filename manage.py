@@ -10,7 +10,6 @@ on the database Theo writes to. Messages are in pt-BR: ops people read them.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Sequence
 
@@ -18,11 +17,9 @@ from dotenv import load_dotenv
 
 from business_data import load_business_data
 from config import Config, ConfigError, load_config
-from documents import DocumentError, parse_document
+from documents import DocumentError, normalize_phone, parse_document
 from privacy import mask_phone
 from records import RecordsStore
-
-_PHONE_PUNCTUATION = re.compile(r"[\s()+.-]")
 
 
 def purge_records(config: Config, store: RecordsStore, days: int | None) -> str:
@@ -52,18 +49,9 @@ def forget_customer(config: Config, store: RecordsStore, phone: str, document: s
     return "\n".join(lines)
 
 
-def normalize_phone(phone: str) -> str:
-    """Digits only ("+55 (11) 98765-0001" -> "5511987650001"); WhatsApp ids stay as typed."""
-    compact = _PHONE_PUNCTUATION.sub("", phone.strip())
-    return compact if compact.isdigit() or not compact else phone.strip()
-
-
 def _customer_id(config: Config, document: str) -> str:
     """The customer id of a CPF/CNPJ, which is how requests refer to a customer."""
-    try:
-        parsed = parse_document(document)
-    except DocumentError:
-        raise SystemExit("Documento inválido: confira o CPF ou CNPJ.") from None
+    parsed = parse_document(document)  # already checked by _usage_problem
     customer = load_business_data(config.data_dir).find_customer(parsed.value)
     return customer.id if customer else ""
 
@@ -84,6 +72,11 @@ def _usage_problem(args: argparse.Namespace) -> str:
         return "--days deve ser maior que zero."
     if args.command == "forget-customer" and not normalize_phone(args.phone):
         return "--phone não pode ficar vazio."
+    if getattr(args, "document", None):
+        try:
+            parse_document(args.document)
+        except DocumentError:
+            return "Documento inválido: confira o CPF ou CNPJ."
     return ""
 
 

@@ -16,6 +16,9 @@ from documents import mask_document
 
 _ALNUM = "0-9A-Za-z"
 _FORMATTED_CPF = re.compile(r"(?<!\w)\d{3}\.?\d{3}\.?\d{3}-\d{2}(?!\w)")
+# Typed by hand in groups: "529 982 247 25", "529.982.247 25".
+_SPACED_CPF = re.compile(r"(?<![\w.])\d{3}[ .]\d{3}[ .]\d{3}[ .-]\d{2}(?![\w.])")
+_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
 _FORMATTED_CNPJ = re.compile(
     rf"(?<!\w)[{_ALNUM}]{{2}}\.?[{_ALNUM}]{{3}}\.?[{_ALNUM}]{{3}}/[{_ALNUM}]{{4}}-?\d{{2}}(?!\w)"
 )
@@ -51,8 +54,10 @@ def mask_name(name: str, hidden: str = "*") -> str:
 
 
 def scrub(text: str) -> str:
-    """Mask every CPF/CNPJ and phone-like number found in free text."""
+    """Mask every CPF/CNPJ, e-mail and phone-like number found in free text."""
+    text = _EMAIL.sub(r"\1***@\2", text)
     text = _FORMATTED_CPF.sub(lambda m: mask_document(m.group()), text)
+    text = _SPACED_CPF.sub(lambda m: mask_document(re.sub(r"\D", "", m.group())), text)
     text = _FORMATTED_CNPJ.sub(_mask_formatted_cnpj, text)
     text = _COMPACT_DOCUMENT.sub(_mask_compact_document, text)
     text = _FORMATTED_PHONE.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group())), text)

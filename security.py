@@ -22,6 +22,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, current_app, jsonify, request
 from gunicorn import glogging
+from werkzeug.exceptions import HTTPException
 
 from config import Config
 from inbound import PayloadError
@@ -96,9 +97,20 @@ def check_instance(payload: Any, config: Config) -> None:
         abort(403)
 
 
+def read_body(*, cache: bool = False) -> bytes:
+    """The raw request body; a body the server cannot even read (e.g. broken chunks) is a 400."""
+    try:
+        return request.get_data(cache=cache)  # over MAX_CONTENT_LENGTH: 413 before reading it all
+    except HTTPException:
+        raise
+    except Exception as error:  # gunicorn's InvalidChunkSize, a client gone mid-body...
+        log.info("unreadable request body: %s", type(error).__name__)
+        abort(400, description="o corpo da requisição não pôde ser lido")
+
+
 def read_json_body() -> Any | None:
     """The request body as JSON; None when it is not JSON. Too deep or odd: PayloadError."""
-    raw = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH: 413 before reading it all
+    raw = read_body()
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if request.content_length is None and limit and len(raw) >= limit:
         abort(413)  # a chunked body is cut at the limit, not refused: refuse it here

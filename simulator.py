@@ -35,6 +35,7 @@ from flask import (
 )
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+import security
 from config import Config
 from privacy import mask_phone
 from records import RecordedRequest
@@ -142,7 +143,7 @@ def page() -> str:
 @blueprint.post("/api/webhook")
 def relay() -> Response:
     """Hand a simulated customer's callback to the secret webhook path, in this process."""
-    body = request.get_data()
+    body = security.read_body(cache=True)
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses

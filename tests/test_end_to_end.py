@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 
 import pytest
 import requests
@@ -92,3 +93,20 @@ def test_requests_are_recorded_in_postgres(theo_server, postgres_url):
     finally:
         store.dispose()
     assert recorded == [("coverage_interest", "5511955550005", {"cep": "69900000"})]
+
+
+def test_broken_chunked_body_is_a_400_not_a_500(theo_server):
+    base, zapi, process = theo_server
+    host, port = base.removeprefix("http://").split(":")
+    request = (
+        f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"
+    ).encode()
+
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(request)
+        answer = connection.recv(4096).decode("latin-1")
+
+    assert answer.startswith("HTTP/1.1 400"), answer.splitlines()[0]
+    assert zapi.requests == []
+    assert "Traceback" not in stop(process)

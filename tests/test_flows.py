@@ -884,3 +884,15 @@ def test_handoff_silence_ends_after_the_human_session_limit(chat, clock):
     clock.advance(4 * 3600 + 1)
 
     assert "START Conecta" in chat.say("oi")
+
+
+def test_documents_and_emails_typed_in_free_text_are_masked_before_recording(chat):
+    chat.say("oi")
+    chat.say("2")
+    chat.say("4")
+
+    chat.say("Sou eu, CPF 529 982 247 25, email maria.souza@example.com, o fixo não funciona")
+
+    description = chat.records()[0].details["description"]
+    assert "529 982 247 25" not in description and "maria.souza" not in description
+    assert "529.***.***-25" in description and "o fixo não funciona" in description

@@ -107,3 +107,20 @@ def test_numeric_message_id_is_accepted_as_text():
 def test_malformed_payloads_raise(payload):
     with pytest.raises(PayloadError):
         parse_callback(payload)
+
+
+@pytest.mark.parametrize(
+    "phone", ["5500\u000011111111", "abc", "12345", "5511" + "9" * 30, "55 11 98765"]
+)
+def test_phones_that_are_not_whatsapp_numbers_are_refused(phone):
+    payload = load_fixture("text_message") | {"phone": phone}
+
+    with pytest.raises(PayloadError, match="phone"):
+        parse_callback(payload)
+
+
+@pytest.mark.parametrize("phone", ["5511987650001", "81896604192873@lid", "551198765001@c.us"])
+def test_numbers_and_whatsapp_ids_are_accepted(phone):
+    payload = load_fixture("text_message") | {"phone": phone}
+
+    assert parse_callback(payload).phone == phone

@@ -377,6 +377,29 @@ def test_forget_deletes_records_and_the_live_conversation(config, clock, zapi):
     assert app.extensions["theo"].records.requests_for_protocol(protocol) == []
 
 
+def test_valid_tokens_are_not_counted_by_the_admin_limit(config, clock, zapi):
+    client = admin_app(config, clock, admin_token=ADMIN_TOKEN).test_client()
+
+    codes = {
+        client.get("/admin/requests", headers=bearer(ADMIN_TOKEN)).status_code for _ in range(70)
+    }
+
+    assert codes == {200}
+
+
+def test_behind_a_proxy_each_client_address_has_its_own_admin_limit(config, clock, zapi):
+    app = admin_app(config, clock, admin_token=ADMIN_TOKEN, trusted_proxy_hops=1)
+    client = app.test_client()
+    attacker = {"X-Forwarded-For": "203.0.113.9"}
+    for _ in range(61):
+        client.get("/admin/requests", headers=attacker)
+
+    ops = {"X-Forwarded-For": "198.51.100.7", **bearer(ADMIN_TOKEN)}
+
+    assert client.get("/admin/requests", headers=attacker).status_code == 429
+    assert client.get("/admin/requests", headers=ops).status_code == 200
+
+
 def test_admin_is_rate_limited_per_address(config, clock, zapi):
     client = admin_app(config, clock, admin_token=ADMIN_TOKEN).test_client()
 
