@@ -438,7 +438,10 @@ def deadline(turn: Turn) -> str:
 # --- Handlers: one per state --------------------------------------------------
 def handle_main_menu(turn: Turn) -> str:
     """A main-menu option by number; free words are handled by the fallback."""
-    return turn.bot.jump(turn, nlu.MAIN_MENU_INTENTS[pick(turn, len(nlu.MAIN_MENU_INTENTS)) - 1])
+    picked = choice(turn, len(nlu.MAIN_MENU_INTENTS))
+    if picked is None:
+        raise Invalid(content.text("geral.menu_invalido"))  # any other subject: option 6
+    return turn.bot.jump(turn, nlu.MAIN_MENU_INTENTS[picked - 1])
 
 
 def handle_anything_else(turn: Turn) -> str:
