@@ -70,6 +70,8 @@ NAME_PREFIX = re.compile(
     r"^(meu nome e|me chamo|eu sou o|eu sou a|eu sou|sou o|sou a|aqui e o|aqui e a|aqui e)\s+"
 )
 PERIODS = ("manhã", "tarde")
+GIGA = re.compile(r"\b1 ?(gb|g|giga|gbps)\b|\bmil\b")
+MIDDLE = re.compile(r"\b(do|o) meio\b|\bintermediario\b")
 CHEAPEST = re.compile(r"\bmais (barato|em conta|simples|basico)\b|\bmenor\b")
 FASTEST = re.compile(r"\bmais (rapido|veloz|caro|completo|forte)\b|\bmaior\b")
 THANKS = re.compile(r"\b(obrigad[oa]s?|brigad[oa]|valeu|vlw|obg|grat[oa]|agradeco)\b")
@@ -136,12 +138,16 @@ def choice(turn: Turn, count: int) -> int | None:
 class YesNoHints:
     """What "yes" and "no" sound like for one question, beyond the usual words.
 
-    `yes`/`no` are patterns on the normalised text ("luz vermelha" answers the
-    red-light question); `own` are intents that belong to the question and so do
-    not start another flow; `unsure` spots a customer who cannot answer, told
-    `unsure_key`; `invalid_key` says what is expected.
+    Patterns apply to the normalised text. `strong_yes`/`strong_no` decide
+    outright ("nem a metade" is a yes to "below half?"); `yes`/`no` count only
+    when not negated just before ("sem luz vermelha"), `no` first if `no_first`.
+    `own` are intents that belong to the question, so they start no other flow;
+    `unsure` spots a customer who cannot answer, told `unsure_key`;
+    `invalid_key` says what is expected.
     """
 
+    strong_yes: str = ""
+    strong_no: str = ""
     yes: str = ""
     no: str = ""
     no_first: bool = False
@@ -152,12 +158,23 @@ class YesNoHints:
 
     def read(self, said: str) -> bool | None:
         """The answer these hints give for `said`, or None."""
-        negated = NEGATION.search(said) is not None
-        checks = ((self.no, False), (self.yes, True))
-        for pattern, meaning in checks if self.no_first else checks[::-1]:
-            if pattern and (not meaning or not negated) and re.search(pattern, said):
+        if self.strong_no and re.search(self.strong_no, said):
+            return False
+        if self.strong_yes and re.search(self.strong_yes, said):
+            return True
+        checks = ((self.yes, True), (self.no, False))
+        for pattern, meaning in checks[::-1] if self.no_first else checks:
+            if pattern and _said_without_negation(pattern, said):
                 return meaning
         return None
+
+
+def _said_without_negation(pattern: str, said: str) -> bool:
+    """True when `pattern` occurs without "não/nem/sem…" in the two words before it."""
+    for found in re.finditer(pattern, said):
+        if not NEGATION_WORDS.intersection(said[: found.start()].split()[-2:]):
+            return True
+    return False
 
 
 def yes_no(turn: Turn) -> bool:
@@ -243,6 +260,16 @@ def read_cep(turn: Turn) -> str:
     if digits >= 5 and letters < 3:  # a number that tried to be a CEP, not an address
         raise Invalid(content.text("vendas.cep_invalido"), may_jump=False)
     raise Invalid(content.text("vendas.precisa_cep"))
+
+
+def _names_plan(said: str, plan: Plan) -> bool:
+    """Whether `said` names `plan` by its name, its speed or its price ("99,90")."""
+    price = f"{plan.monthly_price:.2f}".replace(".", " ")
+    return (
+        nlu.normalize(plan.name) in said
+        or re.search(rf"\b{plan.speed_mbps}\b", said) is not None
+        or re.search(rf"\b{price}\b", said) is not None
+    )
 
 
 # --- Questions ----------------------------------------------------------------
@@ -562,6 +589,8 @@ def handle_modem_power(turn: Turn) -> str:
     turn.data["diagnosis"] = [
         {"question": "Modem ligou após conferir energia?", "answer": "sim" if turned_on else "não"}
     ]
+    if turned_on and nlu.detect_intent(turn.text) == nlu.SEM_INTERNET:
+        return enter_no_internet(turn)  # "tá ligado, mas sem internet": diagnose the connection
     return (
         resolved(turn, "suporte.modem_ligou") if turned_on else start_visit(turn, "modem_desligado")
     )
@@ -632,28 +661,32 @@ def handle_sales_plan(turn: Turn) -> str:
     return SALES_NAME
 
 
-def _plan_by_answer(turn: Turn, plans: list[Plan]) -> Plan:
+def _plan_by_answer(turn: Turn, plans: list[Plan], current: str = "") -> Plan:
     picked = choice(turn, len(plans))
     if picked is not None:
         return plans[picked - 1]
-    named = plan_named(turn.text, plans)
+    named = plan_named(turn.text, plans, current=current)
     if named is not None:
         return named
     raise Invalid(expected_choice(len(plans)))
 
 
-def plan_named(text: str, plans: list[Plan]) -> Plan | None:
-    """The plan the words name: "o de 500", "1 giga", "o mais barato"; None if unclear."""
+def plan_named(text: str, plans: list[Plan], *, current: str = "") -> Plan | None:
+    """The plan the words name: "o de 500", "1 giga", "o mais barato"; None if unclear.
+
+    When the words name the customer's `current` plan and another ("do 500 pro 1
+    giga"), the other one is meant.
+    """
     if not plans:
         return None
-    said = nlu.normalize(text)
-    named = [
-        plan
-        for plan in plans
-        if nlu.normalize(plan.name) in said or re.search(rf"\b{plan.speed_mbps}\b", said)
-    ]
+    said = GIGA.sub("1000", nlu.normalize(text))
+    named = [plan for plan in plans if _names_plan(said, plan)]
+    if len(named) > 1:
+        named = [plan for plan in named if plan.id != current]
     if len(named) == 1:
         return named[0]
+    if MIDDLE.search(said) and len(plans) == 3:
+        return plans[1]
     if CHEAPEST.search(said):
         return min(plans, key=lambda plan: plan.monthly_price)
     if FASTEST.search(said):
@@ -713,7 +746,9 @@ def handle_coverage_cep(turn: Turn) -> str:
 def handle_coverage_contract(turn: Turn) -> str:
     """Go on to contract with the same CEP (straight to the name if a plan is named), or close."""
     plans = turn.bot.business.plans_for_cep(turn.data["cep"]) or []
-    named = plan_named(turn.text, plans)
+    hinted = YES_NO_HINTS[COVERAGE_CONTRACT].read(nlu.normalize(turn.text))
+    declined = False in (hinted, nlu.parse_yes_no(turn.text))  # "não, achei caro o de 500"
+    named = None if declined else plan_named(turn.text, plans)
     if named is not None:
         turn.data["plan"] = named.id
         turn.say("vendas.plano_escolhido", plano=named.name)
@@ -771,7 +806,7 @@ def handle_change_choice(turn: Turn) -> str:
     """Record the plan-change request for the chosen plan."""
     customer = known_customer(turn)
     plans = (turn.bot.business.plans_for_cep(customer.cep) if customer else None) or []
-    plan = _plan_by_answer(turn, plans)
+    plan = _plan_by_answer(turn, plans, current=customer.plan_id if customer else "")
     if customer is not None and plan.id == customer.plan_id:
         raise Invalid(content.text("plano.mesmo_plano"), may_jump=False)
     details = {
@@ -847,49 +882,62 @@ STEPS: dict[str, Step] = {
     END: Step(ask_nothing, lambda turn: END, back=END),
 }
 
-NEGATION = re.compile(r"\b(nao|nem|nenhum|nenhuma|nunca)\b")
+NEGATION_WORDS = frozenset({"nao", "nem", "nenhum", "nenhuma", "nunca", "sem"})
 SUPPORT_INTENTS = frozenset(
     {nlu.SUPORTE, nlu.SEM_INTERNET, nlu.LENTA, nlu.MODEM_DESLIGADO, nlu.OUTRO_PROBLEMA}
 )
-TRIED_ALREADY = (
-    r"\bja (tentei|fiz|testei|reiniciei|conferi|verifiquei)\b|\bmesma coisa\b|\bnao adiantou\b"
-)
 SALES_INTENTS = frozenset({nlu.CONTRATAR, nlu.COBERTURA})
+BACK_WORDS = r"voltou|volto|funcion\w*|normal\w*|resolv\w*|conect\w*|ligou|acend\w*"
+# "Já fiz isso" says the step did not help, unless the same message says it worked.
+TRIED_ALREADY = (
+    rf"^(?!.*\b({BACK_WORDS})\b).*\bja (tentei|fiz|testei|reiniciei|conferi|verifiquei)\b"
+    r"|\bmesma coisa\b|\bnao adiantou\b|\b(quero|preciso de|manda\w*|envi\w*) (um |o )?tecnico\b"
+)
 YES_NO_HINTS: dict[str, YesNoHints] = {
     RED_LIGHT: YesNoHints(
         yes=r"\b(vermelh\w*|los|pon|piscando|pisca)\b",
-        no=r"\b(verde\w*|azu\w*|branc\w*|apagad\w*|normais?)\b",
+        no=r"\b(verde\w*|azu\w*|branc\w*|apagad\w*|normal\w*|acesa)\b",
+        no_first=True,  # "a PON tá verde", "só o wifi piscando, o resto verde"
         own=SUPPORT_INTENTS,
     ),
-    FIBER_CHECK: YesNoHints(no=TRIED_ALREADY, own=SUPPORT_INTENTS),
-    MODEM_RESTART: YesNoHints(no=TRIED_ALREADY, own=SUPPORT_INTENTS),
+    FIBER_CHECK: YesNoHints(
+        strong_no=TRIED_ALREADY + r"|\b(quebrad\w*|rompid\w*|partid\w*|cortad\w*)\b",
+        strong_yes=r"\bvermelha (apagou|sumiu)\b|\bapagou a (luz )?vermelha\b",
+        yes=r"\b(normal\w*)\b",
+        own=SUPPORT_INTENTS,
+    ),
+    MODEM_RESTART: YesNoHints(strong_no=TRIED_ALREADY, yes=r"\b(normal\w*)\b", own=SUPPORT_INTENTS),
     MODEM_POWER: YesNoHints(
-        yes=r"\b(acend\w*|luz\w* acesa\w*)\b",
-        no=TRIED_ALREADY + r"|\b(apagad\w*|morto)\b",
+        strong_no=TRIED_ALREADY,
+        yes=r"\b(acend\w*|luz\w* acesa\w*|ligad[oa])\b",
+        no=r"\b(apagad\w*|morto)\b",
         own=SUPPORT_INTENTS,
     ),
     SLOW_SPEED_TEST: YesNoHints(
-        yes=r"\b(abaixo|menos|baix[oa]|pouc[oa]|ruim)\b",
+        strong_yes=r"\bnem (a |na )?metade\b|\bnao cheg\w* (nem )?(a |na )?metade\b"
+        r"|\bmenos (da|que a) metade\b",
+        yes=r"\b(abaixo|menos|baix[oa]|pouc[oa]|ruim|lent[oa])\b",
         no=r"\b(acima|mais (da|que a) metade|normal|perto do contratado|certinho)\b",
-        no_first=True,
         own=SUPPORT_INTENTS | {nlu.CONTRATAR},  # "deu 80 mega" is a result, not a sale
         unsure=r"\bnao (tenho|consigo|consegui|sei)\b|\bsem (cabo|computador|notebook)\b",
         unsure_key="suporte.sem_cabo",
         invalid_key="suporte.teste_velocidade_invalido",
     ),
     SLOW_STABILITY: YesNoHints(
-        yes=r"\b(melhorou|normaliz\w*|acima)\b",
+        strong_no=r"\b(melhorou|mudou|adiantou) nada\b|" + TRIED_ALREADY,
+        yes=r"\b(melhorou|normaliz\w*|normal|acima)\b",
         no=r"\b(abaixo|igual|mesma coisa|piorou|continua)\b",
-        no_first=True,
         own=SUPPORT_INTENTS,
     ),
     CANCEL_CONFIRM: YesNoHints(
+        strong_no=r"\bnao quero (mais )?cancelar\b|\bdesist\w*|\bmudei de ideia\b",
+        strong_yes=r"\bnao quero mais (o servico|a internet|o plano|a start|voces)\b",
         yes=r"\b(confirm\w*|pode cancelar|quero cancelar|cancela)\b",
-        no=r"\b(desist\w*|mudei de ideia)\b",
-        no_first=True,
         own=frozenset({nlu.CANCELAR, nlu.PLANO}),
     ),
-    COVERAGE_CONTRACT: YesNoHints(own=SALES_INTENTS),
+    COVERAGE_CONTRACT: YesNoHints(
+        strong_no=r"\b(agora nao|depois|outra hora|caro|vou pensar)\b", own=SALES_INTENTS
+    ),
     SALES_NOTIFY: YesNoHints(own=SALES_INTENTS),
 }
 
@@ -1100,7 +1148,8 @@ class BotLogic:
                 state=HUMAN, data={"protocol": self.records.new_protocol(message.phone, now)}
             )
         session.state = HUMAN
-        session.ttl = self.human_ttl
+        # Never shorten a longer silence (e.g. an out-of-hours handoff waiting for reopening).
+        session.ttl = max(session.ttl or 0, self.human_ttl)
         self.sessions.save(message.phone, session)
         log.info("attendant took over %s", mask_phone(message.phone))
 

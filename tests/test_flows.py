@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from conftest import SAO_PAULO, Chat
+from conftest import SAO_PAULO, WEBHOOK_PATH, Chat, load_fixture
 
 MARIA_CPF = "529.982.247-25"
 BUSINESS_CNPJ = "11.222.333/0001-81"
@@ -896,3 +896,144 @@ def test_documents_and_emails_typed_in_free_text_are_masked_before_recording(cha
     description = chat.records()[0].details["description"]
     assert "529 982 247 25" not in description and "maria.souza" not in description
     assert "529.***.***-25" in description and "o fixo não funciona" in description
+
+
+# --- Second review: plain answers the per-question hints must still read right ---------------
+def at_step(chat, *messages):
+    chat.say("oi")
+    for message in messages:
+        chat.say(message)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["ja conferi e agora voltou", "já verifiquei, tá funcionando", "sim, voltou a internet"],
+)
+def test_back_after_the_cable_check_even_when_already_tried(chat, answer):
+    at_step(chat, "sem internet", PAULISTA_CPF, "sim")
+
+    assert "voltou a funcionar" in chat.say(answer)
+
+
+@pytest.mark.parametrize(
+    "answer", ["ja reiniciei e voltou", "já fiz e funcionou", "ta normal agora"]
+)
+def test_back_after_the_restart_even_when_already_tried(chat, answer):
+    at_step(chat, "sem internet", PAULISTA_CPF, "não")
+
+    assert "voltou a funcionar" in chat.say(answer)
+
+
+@pytest.mark.parametrize("answer", ["não, quero um técnico", "ainda não voltou", "mesma coisa"])
+def test_not_back_after_the_restart_books_the_visit(chat, answer):
+    at_step(chat, "sem internet", PAULISTA_CPF, "não")
+
+    assert "técnico" in chat.say(answer)
+    assert chat.state() == "visit_period"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "ficou bem abaixo do normal",
+        "nem a metade",
+        "não chegou nem na metade",
+        "muito baixo, nao chega a 100",
+        "ta bem lenta ainda",
+    ],
+)
+def test_slow_results_are_below_half(chat, answer):
+    at_step(chat, "internet lenta", "2")
+
+    assert "reinicie o modem" in chat.say(answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "a luz pon ta verde",
+        "a pon ta acesa normal",
+        "tudo verde, só a wifi piscando",
+        "a luz vermelha ta apagada",
+        "sem luz vermelha",
+        "não, nenhuma luz vermelha",
+    ],
+)
+def test_no_red_light_in_many_words(chat, answer):
+    at_step(chat, "sem internet", PAULISTA_CPF)
+
+    assert "30 segundos" in chat.say(answer)
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("melhorou, não está mais lenta", "a velocidade melhorou"),
+        ("melhorou nada", "técnico"),
+        ("não melhorou", "técnico"),
+    ],
+)
+def test_stability_answers(chat, answer, expected):
+    at_step(chat, "internet lenta", "2", "sim")
+
+    assert expected in chat.say(answer)
+
+
+@pytest.mark.parametrize(
+    "answer", ["não, achei caro o de 500", "agora não, talvez o de 300 depois"]
+)
+def test_declining_to_contract_while_naming_a_plan(chat, answer):
+    at_step(chat, "4", "01310-100")
+
+    assert "Quando quiser contratar" in chat.say(answer)
+    assert kinds(chat) == []
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("não quero cancelar", "continua ativo"),
+        ("não quero mais o serviço", "motivo"),
+        ("sim, pode cancelar", "motivo"),
+    ],
+)
+def test_cancellation_confirmation_answers(chat, answer, expected):
+    at_step(chat, "quero cancelar", MARIA_CPF)
+
+    assert expected in chat.say(answer)
+
+
+def test_modem_on_but_no_internet_goes_to_the_connection_diagnosis(chat):
+    at_step(chat, "2", "3")
+
+    answer = chat.say("ta ligado mas sem internet")
+
+    assert "CPF ou CNPJ" in answer
+    assert chat.state() == "support_document"
+
+
+@pytest.mark.parametrize(
+    "answer, plan", [("o de 1gb", "1 Giga"), ("o do meio", "500 Mega"), ("o de 99,90", "500 Mega")]
+)
+def test_more_ways_to_name_a_plan(chat, answer, plan):
+    at_step(chat, "3", "01310-100")
+
+    assert f"*{plan}*" in chat.say(answer)
+
+
+def test_plan_change_naming_the_current_plan_and_the_new_one(chat):
+    at_step(chat, "5", "2", MARIA_CPF)
+
+    assert "*1 Giga*" in chat.say("quero passar do 500 pro 1 giga")
+    assert chat.records()[0].details["to_plan"] == "1-giga"
+
+
+def test_an_attendant_message_does_not_shorten_the_out_of_hours_silence(chat, client, clock):
+    clock.set(datetime(2026, 11, 27, 19, 0, tzinfo=SAO_PAULO))  # Friday evening
+    at_step(chat, "6")
+    client.post(WEBHOOK_PATH, json=load_fixture("from_me_attendant"))
+
+    clock.set(datetime(2026, 11, 28, 9, 0, tzinfo=SAO_PAULO))  # Saturday, 14 h later
+
+    assert chat.say("oi?") == ""
+    assert chat.state() == "human"
