@@ -1037,3 +1037,29 @@ def test_an_attendant_message_does_not_shorten_the_out_of_hours_silence(chat, cl
 
     assert chat.say("oi?") == ""
     assert chat.state() == "human"
+
+
+# --- Every yes/no question reads the plain answers the same way ------------------------------
+YES_NO_QUESTIONS = {
+    "red_light": (["sem internet", PAULISTA_CPF], "cabo óptico", "30 segundos"),
+    "fiber_check": (["sem internet", PAULISTA_CPF, "sim"], "voltou a funcionar", "técnico"),
+    "modem_restart": (["sem internet", PAULISTA_CPF, "não"], "voltou a funcionar", "técnico"),
+    "slow_speed_test": (["internet lenta", "2"], "reinicie o modem", "5 GHz"),
+    "slow_stability": (["internet lenta", "2", "sim"], "velocidade melhorou", "técnico"),
+    "modem_power": (["2", "3"], "modem ligou", "técnico"),
+    "cancel_confirm": (["quero cancelar", MARIA_CPF], "motivo", "continua ativo"),
+    "coverage_contract": (["4", "01310-100"], "Qual plano", "Quando quiser"),
+    "sales_notify": (["3", "69900-000"], "avisar", "mudar de ideia"),
+}
+PLAIN_YES = ["sim", "s", "1", "👍", "claro", "Sim!", "isso", "SIM"]
+PLAIN_NO = ["não", "nao", "n", "2", "👎", "negativo", "Não."]
+
+
+@pytest.mark.parametrize("state", list(YES_NO_QUESTIONS))
+@pytest.mark.parametrize("answer", PLAIN_YES + PLAIN_NO)
+def test_plain_yes_and_no_at_every_yes_no_question(chat, state, answer):
+    steps, after_yes, after_no = YES_NO_QUESTIONS[state]
+    at_step(chat, *steps)
+    assert chat.state() == state
+
+    assert (after_yes if answer in PLAIN_YES else after_no) in chat.say(answer)
