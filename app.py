@@ -187,8 +187,7 @@ def receive(secret: str | None = None) -> tuple[Any, int]:
         if not theo().seen.first_time(message.message_id):
             log.info("duplicate delivery ignored")
             return jsonify(status="duplicate"), 200
-        quiet = theo().bot.with_human(message.phone)
-        if limited := rate_limits.throttle(message, theo().sender, notify=not quiet):
+        if limited := rate_limits.throttle(message, theo().sender, quiet=theo().bot.with_human):
             return jsonify(status=limited), 200
         return jsonify(status=theo().process(message)), 200
 

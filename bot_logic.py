@@ -204,11 +204,11 @@ def expected_choice(count: int) -> str:
     return content.text("geral.opcao_invalida", total=count)
 
 
-def pick(turn: Turn, count: int) -> int:
-    """The option number, or Invalid saying which numbers are expected."""
+def pick(turn: Turn, count: int, expected: str = "") -> int:
+    """The option number, or Invalid saying `expected` (default: which numbers)."""
     picked = choice(turn, count)
     if picked is None:
-        raise Invalid(expected_choice(count))
+        raise Invalid(expected or expected_choice(count))
     return picked
 
 
@@ -465,9 +465,8 @@ def deadline(turn: Turn) -> str:
 # --- Handlers: one per state --------------------------------------------------
 def handle_main_menu(turn: Turn) -> str:
     """A main-menu option by number; free words are handled by the fallback."""
-    picked = choice(turn, len(nlu.MAIN_MENU_INTENTS))
-    if picked is None:
-        raise Invalid(content.text("geral.menu_invalido"))  # any other subject: option 6
+    # Any other subject: the message points to option 6.
+    picked = pick(turn, len(nlu.MAIN_MENU_INTENTS), content.text("geral.menu_invalido"))
     return turn.bot.jump(turn, nlu.MAIN_MENU_INTENTS[picked - 1])
 
 

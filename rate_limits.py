@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Literal
 
 from flask import Flask, current_app
@@ -104,10 +105,13 @@ def phone_limiter() -> PhoneLimiter:
     return current_app.extensions["theo_phone_limiter"]
 
 
-def throttle(message: Incoming, sender: Sender, *, notify: bool = True) -> str | None:
+def throttle(
+    message: Incoming, sender: Sender, *, quiet: Callable[[str], bool] = lambda phone: False
+) -> str | None:
     """None to handle `message`; else "rate_limited", after one notice per window.
 
-    `notify=False` keeps Theo silent (a person is attending this customer).
+    No notice when `quiet(phone)` (a person is attending this customer); it is
+    asked only when a notice is due, not for every message.
     """
     if message.kind == "takeover":
         return None  # an attendant typing fast on the company phone is not abuse
@@ -115,7 +119,7 @@ def throttle(message: Incoming, sender: Sender, *, notify: bool = True) -> str |
     if verdict == "allow":
         return None
     log.info("rate limit reached for %s: %s", mask_phone(message.phone), verdict)
-    if verdict == "notify" and notify:
+    if verdict == "notify" and not quiet(message.phone):
         try:
             sender.send(message.phone, [Reply(content.text(NOTICE_KEY))])
         except ZApiError as error:
