@@ -20,7 +20,7 @@ import responses
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from config import load_config
+from config import Config, load_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_URL = os.environ.get(
@@ -36,6 +36,14 @@ ZAPI_PREFIX = f"{ZAPI_BASE}/instances/{INSTANCE}/token/{TOKEN}/"
 CUSTOMER_PHONE = "5511987650001"
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 # Tuesday 2026-11-24, 10:00 in São Paulo: inside attendance hours.
+MAIN_MENU_TITLES = (
+    "Segunda via de boleto",
+    "Suporte técnico",
+    "Contratar internet",
+    "Consultar cobertura",
+    "Cancelamento ou alteração de plano",
+    "Falar com um atendente",
+)  # the spec's main menu, in order
 WORKDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=SAO_PAULO)
 
 
@@ -115,8 +123,8 @@ def zapi():
         yield fake
 
 
-@pytest.fixture
-def config(tmp_path):
+def zapi_config(sqlite_path: Path, **overrides: object) -> Config:
+    """Theo configured for the recorded Z-API fake, with the webhook secret."""
     return load_config(
         environ={},
         zapi_instance_id=INSTANCE,
@@ -125,8 +133,25 @@ def config(tmp_path):
         zapi_base_url=ZAPI_BASE,
         zapi_retries=0,
         webhook_secret=WEBHOOK_SECRET,
-        sqlite_path=str(tmp_path / "theo.sqlite3"),
+        sqlite_path=str(sqlite_path),
+        **overrides,
     )
+
+
+def zapi_env(base_url: str) -> dict[str, str]:
+    """The same settings as environment variables, for Theo under gunicorn."""
+    return {
+        "ZAPI_INSTANCE_ID": INSTANCE,
+        "ZAPI_TOKEN": TOKEN,
+        "ZAPI_CLIENT_TOKEN": CLIENT_TOKEN,
+        "ZAPI_BASE_URL": base_url,
+        "WEBHOOK_SECRET": WEBHOOK_SECRET,
+    }
+
+
+@pytest.fixture
+def config(tmp_path):
+    return zapi_config(tmp_path / "theo.sqlite3")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import content
+from conftest import MAIN_MENU_TITLES
 
 ROOT = Path(__file__).resolve().parents[1]
 USED_KEYS = sorted(
@@ -39,14 +40,7 @@ def test_every_menu_has_question_and_options(name):
 
 
 def test_main_menu_has_the_six_options_in_order():
-    assert content.menu("principal").options == (
-        "Segunda via de boleto",
-        "Suporte técnico",
-        "Contratar internet",
-        "Consultar cobertura",
-        "Cancelamento ou alteração de plano",
-        "Falar com um atendente",
-    )
+    assert content.menu("principal").options == MAIN_MENU_TITLES
 
 
 def test_missing_message_or_value_is_a_clear_error():

@@ -8,7 +8,15 @@ import socket
 import pytest
 import requests
 
-from conftest import CLIENT_TOKEN, INSTANCE, TOKEN, WEBHOOK_PATH, WEBHOOK_SECRET, load_fixture
+from conftest import (
+    CLIENT_TOKEN,
+    INSTANCE,
+    TOKEN,
+    WEBHOOK_PATH,
+    WEBHOOK_SECRET,
+    load_fixture,
+    zapi_env,
+)
 from gunicorn_server import start_theo, stop
 from records import RecordsStore
 from zapi_fake import FakeZApiServer
@@ -18,11 +26,7 @@ from zapi_fake import FakeZApiServer
 def theo_server(postgres_url):
     with FakeZApiServer() as zapi:
         env = {
-            "ZAPI_INSTANCE_ID": INSTANCE,
-            "ZAPI_TOKEN": TOKEN,
-            "ZAPI_CLIENT_TOKEN": CLIENT_TOKEN,
-            "ZAPI_BASE_URL": zapi.base_url,
-            "WEBHOOK_SECRET": WEBHOOK_SECRET,
+            **zapi_env(zapi.base_url),
             "DATABASE_URL": postgres_url,
             "GUNICORN_THREADS": "4",
         }

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from conftest import SAO_PAULO, WEBHOOK_PATH, Chat, load_fixture
+from conftest import MAIN_MENU_TITLES, SAO_PAULO, WEBHOOK_PATH, Chat, load_fixture
 
 MARIA_CPF = "529.982.247-25"
 BUSINESS_CNPJ = "11.222.333/0001-81"
@@ -19,14 +19,6 @@ ALPHANUMERIC_CNPJ = "12.ABC.345/01DE-35"
 SUSPENDED_CPF = "186.091.390-34"
 PAULISTA_CPF = "628.194.821-12"
 UNKNOWN_CPF = "123.456.789-09"
-MAIN_MENU_TITLES = [
-    "Segunda via de boleto",
-    "Suporte técnico",
-    "Contratar internet",
-    "Consultar cobertura",
-    "Cancelamento ou alteração de plano",
-    "Falar com um atendente",
-]
 
 
 def kinds(chat: Chat) -> list[str]:

@@ -20,18 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
-from config import load_config
 from conftest import (
-    CLIENT_TOKEN,
-    INSTANCE,
-    TOKEN,
     WEBHOOK_PATH,
-    WEBHOOK_SECRET,
-    ZAPI_BASE,
     ZAPI_PREFIX,
     FakeClock,
     FakeZApi,
     load_fixture,
+    zapi_config,
 )
 
 _IDS = itertools.count()
@@ -76,17 +71,7 @@ customer_text = st.one_of(
 def fuzz_app(tmp_path_factory):
     """One app for every example, Z-API faked, the per-phone limit out of the way."""
     folder = tmp_path_factory.mktemp("fuzz")
-    config = load_config(
-        environ={},
-        zapi_instance_id=INSTANCE,
-        zapi_token=TOKEN,
-        zapi_client_token=CLIENT_TOKEN,
-        zapi_base_url=ZAPI_BASE,
-        zapi_retries=0,
-        webhook_secret=WEBHOOK_SECRET,
-        rate_limit_per_minute=1_000_000,
-        sqlite_path=str(folder / "fuzz.sqlite3"),
-    )
+    config = zapi_config(folder / "fuzz.sqlite3", rate_limit_per_minute=1_000_000)
     fake = FakeZApi()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_callback(responses.POST, re.compile(re.escape(ZAPI_PREFIX) + ".*"), fake.callback)

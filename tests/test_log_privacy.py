@@ -16,7 +16,14 @@ import re
 import pytest
 import requests
 
-from conftest import CLIENT_TOKEN, INSTANCE, TOKEN, WEBHOOK_PATH, WEBHOOK_SECRET, load_fixture
+from conftest import (
+    CLIENT_TOKEN,
+    TOKEN,
+    WEBHOOK_PATH,
+    WEBHOOK_SECRET,
+    load_fixture,
+    zapi_env,
+)
 from gunicorn_server import ROOT, start_theo, stop
 from zapi_fake import FakeZApiServer
 
@@ -64,11 +71,7 @@ def full_run(tmp_path_factory):
     log_file = folder / "theo.log"
     with FakeZApiServer() as zapi, log_file.open("w") as output:
         env = {
-            "ZAPI_INSTANCE_ID": INSTANCE,
-            "ZAPI_TOKEN": TOKEN,
-            "ZAPI_CLIENT_TOKEN": CLIENT_TOKEN,
-            "ZAPI_BASE_URL": zapi.base_url,
-            "WEBHOOK_SECRET": WEBHOOK_SECRET,
+            **zapi_env(zapi.base_url),
             "ADMIN_TOKEN": ADMIN_TOKEN,
             "METRICS_TOKEN": METRICS_TOKEN,
             "LOG_LEVEL": "DEBUG",
