@@ -22,7 +22,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask_limiter import Limiter
 
-from bot_logic import HUMAN
+from conversation import HUMAN
 from documents import normalize_phone
 from privacy import mask_name, mask_phone, scrub
 from rate_limits import ADMIN_LIMIT

@@ -54,6 +54,14 @@ def _lookup(key: str) -> object:
     return node
 
 
+def has(key: str) -> bool:
+    """Whether the content file holds the sentence `key` (optional sentences, e.g. help)."""
+    try:
+        return isinstance(_lookup(key), str)
+    except ContentError:
+        return False
+
+
 def text(key: str, **values: object) -> str:
     """The sentence `key` (e.g. "geral.saudacao") with its placeholders filled."""
     template = _lookup(key)

@@ -13,13 +13,17 @@ import content
 from conftest import MAIN_MENU_TITLES
 
 ROOT = Path(__file__).resolve().parents[1]
+CODE = [ROOT / "bot_logic.py", ROOT / "conversation.py", ROOT / "answers.py"]
+CODE += sorted((ROOT / "flows").glob("*.py"))
 USED_KEYS = sorted(
-    set(
-        re.findall(
-            r'"((?:geral|documento|boleto|suporte|visita|vendas|plano|atendente)\.\w+)"',
-            (ROOT / "bot_logic.py").read_text(encoding="utf-8"),
+    {
+        key
+        for path in CODE
+        for key in re.findall(
+            r'"((?:geral|documento|boleto|suporte|visita|vendas|plano|atendente|curta)\.\w+)"',
+            path.read_text(encoding="utf-8"),
         )
-    )
+    }
     | set(re.findall(r'"(geral\.\w+)"', (ROOT / "app.py").read_text(encoding="utf-8")))
 )
 MENUS = ["principal", "suporte", "lentidao", "plano", "periodo", "nao_encontrado"]

@@ -477,7 +477,7 @@ def test_attendant_within_hours_transfers_and_goes_silent(chat):
 
     answer = chat.say("6")
 
-    assert "segunda a sexta" in answer
+    assert "segunda a sexta" not in answer  # the hours matter only when the team is away
     assert "transferindo" in answer
     assert kinds(chat) == ["handoff"]
     assert chat.records()[0].details["within_hours"] is True
@@ -540,7 +540,7 @@ def test_three_invalid_answers_offer_the_attendant_and_menu(chat):
     assert "de 1 a 6" in chat.say("xyz")
     assert "de 1 a 6" in chat.say("9")
 
-    answer = chat.say("???")
+    answer = chat.say("asdfgh")
 
     assert "atendente" in answer and "*6*" in answer
     assert "Segunda via de boleto" in answer
@@ -721,12 +721,13 @@ def test_words_naming_the_current_flow_count_as_invalid_and_escalate(chat):
     chat.say("oi")
     chat.say("3")
     first = chat.say("não sei o cep")
-    second = chat.say("como vejo o cep?")
-    third = chat.say("sei lá")
+    help_ = chat.say("como vejo o cep?")  # a question asked back: its answer, no strike
+    second = chat.say("sei lá")
+    third = chat.say("sei lá, não faço ideia")
 
-    assert "correios" in first
+    assert "correios" in first and "correios" in help_ and second
     assert chat.state() == "main_menu"
-    assert "*6*" in third and second
+    assert "*6*" in third
 
 
 @pytest.mark.parametrize("answer", ["ja tentei tudo isso", "já fiz isso antes de chamar vcs"])

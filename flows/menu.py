@@ -1,0 +1,122 @@
+"""The main menu and the closing question "Posso ajudar em algo mais?".
+
+The closing reads the whole message, not one word: "não, voltou a cair" is a
+complaint, not a goodbye. A second request the customer made earlier ("e a
+segunda via também") is offered here, and a problem that comes back after a
+step said it was solved reopens that step.
+"""
+
+from __future__ import annotations
+
+import content
+import understanding as nlu
+from answers import answers
+from conversation import (
+    Flow,
+    Invalid,
+    Step,
+    Turn,
+    Unsure,
+    ask_menu,
+    choice,
+    goodbye,
+    pick,
+    say_text,
+)
+from flows.identify import START
+from replies import Reply
+
+MAIN_MENU = START
+ANYTHING_ELSE = "anything_else"
+MAIN_MENU_INTENTS = nlu.MAIN_MENU_INTENTS
+
+
+def ask_anything_else(turn: Turn) -> list[Reply]:
+    pending = turn.data.get("pending")
+    if pending:
+        question = content.text("geral.pendente", assunto=content.text(f"assuntos.{pending}"))
+        protocol = Reply(content.text("geral.protocolo", protocolo=turn.data["protocol"]))
+        return [protocol, content.yes_no_reply(question)]
+    return [Reply(content.text("geral.encerramento", protocolo=turn.data["protocol"]))]
+
+
+def handle_main_menu(turn: Turn) -> str:
+    """A main-menu option by number; free words are handled by the engine's fallback."""
+    picked = pick(turn, len(MAIN_MENU_INTENTS), content.text("geral.menu_invalido"))
+    return turn.bot.jump(turn, MAIN_MENU_INTENTS[picked - 1])
+
+
+def handle_anything_else(turn: Turn) -> str:
+    """After a flow: a new request, the pending one, the problem back again, or goodbye."""
+    if turn.confirmed is not None:  # the customer picked at "encerrar?"
+        return goodbye(turn) if turn.confirmed == "bye" else MAIN_MENU
+    pending = turn.data.pop("pending", None)
+    solved_at = turn.data.pop("reopen", None)
+    intent = _new_request(turn, pending)
+    if intent is not None:
+        return turn.bot.jump(turn, intent)
+    if solved_at and answers().says("continua", turn.text):
+        return reopen(turn, solved_at)
+    if pending:
+        return _pending_answer(turn, pending)
+    return _closing_answer(turn)
+
+
+def _new_request(turn: Turn, pending: str | None) -> str | None:
+    """A menu number (when no yes/no is pending) or words naming a request."""
+    if not pending:
+        picked = choice(turn, len(MAIN_MENU_INTENTS))
+        if picked is not None:
+            return MAIN_MENU_INTENTS[picked - 1]
+    return nlu.detect_intent(turn.text)
+
+
+def _pending_answer(turn: Turn, pending: str) -> str:
+    """Yes: start the request kept from earlier; no: the usual closing question."""
+    said = turn.message.choice_id or turn.text
+    answer = nlu.parse_yes_no(said)
+    if answer is None:
+        turn.data["pending"] = pending
+        raise Invalid(content.text("geral.sim_ou_nao_invalido"))
+    return turn.bot.jump(turn, pending) if answer else ANYTHING_ELSE
+
+
+def reopen(turn: Turn, state: str) -> str:
+    """The problem a step had solved is back: answer that step again with "no"."""
+    turn.say("geral.continua_problema")
+    turn.session.state = state
+    turn.confirmed = False
+    return turn.bot.step(state).handle(turn)
+
+
+def _closing_answer(turn: Turn) -> str:
+    """Yes: the menu; no, thanks or bye: goodbye; anything longer and unclear: ask."""
+    if answers().says("encerrar", turn.text):
+        return goodbye(turn)
+    answer = nlu.parse_yes_no(turn.text)
+    if answer is None:
+        raise Invalid(content.text("geral.algo_mais_invalido"))
+    if answer is False and _loose_words(turn.text) > 2:
+        raise Unsure(
+            content.text("geral.confirmar_encerrar"),
+            [content.text("geral.encerrar_sim"), content.text("geral.encerrar_nao")],
+            ["bye", "menu"],
+        )
+    return MAIN_MENU if answer else goodbye(turn)
+
+
+def _loose_words(text: str) -> int:
+    return len(nlu.normalize(text).split())
+
+
+FLOW = Flow(
+    steps={
+        MAIN_MENU: Step(
+            ask_menu("principal"),
+            handle_main_menu,
+            back=MAIN_MENU,
+            brief=say_text("curta.main_menu"),
+        ),
+        ANYTHING_ELSE: Step(ask_anything_else, handle_anything_else, back=MAIN_MENU),
+    },
+)

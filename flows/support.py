@@ -1,0 +1,286 @@
+"""2. Suporte técnico: no internet, slow internet, modem off, other problem, the visit.
+
+Every diagnosis question is a yes/no `Step`; the words that answer each one
+live in `content/answers.toml` under the state's name. A technician visit is
+booked only for an account that is neither suspended nor inside a known outage.
+"""
+
+from __future__ import annotations
+
+import content
+import understanding as nlu
+from answers import read_option, yes_no
+from business_data import Customer
+from conversation import (
+    Flow,
+    Invalid,
+    Step,
+    Turn,
+    ask_menu,
+    ask_short,
+    ask_yes_no,
+    choice,
+    pick,
+    say_text,
+)
+from flows.attendant import handoff
+from flows.boleto import CLOSING, send_invoices
+from flows.identify import START, document_step, known_customer, say_known_document
+from hours import describe_moment
+from privacy import scrub
+
+SUPPORT_MENU = "support_menu"
+SUPPORT_DOCUMENT = "support_document"
+RED_LIGHT = "red_light"
+FIBER_CHECK = "fiber_check"
+MODEM_RESTART = "modem_restart"
+SLOW_WHERE = "slow_where"
+SLOW_SPEED_TEST = "slow_speed_test"
+SLOW_STABILITY = "slow_stability"
+MODEM_POWER = "modem_power"
+OTHER_DESCRIBE = "other_describe"
+VISIT_DOCUMENT = "visit_document"
+VISIT_PERIOD = "visit_period"
+
+SUPPORT_MENU_INTENTS = nlu.SUPPORT_MENU_INTENTS
+ANY_PERIOD = "qualquer"
+PERIODS = ("manhã", "tarde", ANY_PERIOD)  # recorded for the team; 3 is "tanto faz"
+
+
+# --- Entry points -------------------------------------------------------------------
+def enter_no_internet(turn: Turn) -> str:
+    """No internet: check the account first (skip identification if already known)."""
+    customer = known_customer(turn)
+    if customer is None:
+        return SUPPORT_DOCUMENT
+    say_known_document(turn)
+    return check_connection(turn, customer)
+
+
+def handle_support_menu(turn: Turn) -> str:
+    """Which technical problem."""
+    picked = pick(turn, len(SUPPORT_MENU_INTENTS))
+    return turn.bot.jump(turn, SUPPORT_MENU_INTENTS[picked - 1])
+
+
+# --- 2.1 Sem internet -------------------------------------------------------------------
+def check_connection(turn: Turn, customer: Customer) -> str:
+    """Before diagnosing: a suspended contract or a known outage explains it."""
+    if account_explains(turn, customer):
+        return CLOSING
+    turn.data["diagnosis"] = []
+    return RED_LIGHT
+
+
+def account_explains(turn: Turn, customer: Customer) -> bool:
+    """Say so and return True when suspension or an outage explains the problem."""
+    turn.data["customer_id"] = customer.id
+    turn.data["account_checked"] = True
+    if customer.suspended:
+        turn.say("suporte.suspenso", documento=turn.data.get("document_masked", ""))
+        send_invoices(turn, customer)
+        turn.say("suporte.religacao")
+        return True
+    outage = turn.bot.business.outage_for_cep(customer.cep, turn.now)
+    if outage is None:
+        return False
+    eta = describe_moment(outage.expected_restoration, turn.now)
+    late = outage.expected_restoration <= turn.now
+    key = "suporte.manutencao_atrasada" if late else "suporte.manutencao"
+    turn.say(key, mensagem=outage.message, previsao=eta)
+    return True
+
+
+def note_answer(turn: Turn, question: str, answer: bool) -> None:
+    """Keep the diagnosis answers for the technician."""
+    turn.data.setdefault("diagnosis", []).append(
+        {"question": question, "answer": "sim" if answer else "não"}
+    )
+
+
+def handle_red_light(turn: Turn) -> str:
+    """Red LOS/PON light means a fiber signal problem; otherwise restart the modem."""
+    red = yes_no(turn)
+    note_answer(turn, "Luz vermelha (LOS/PON) no modem?", red)
+    return FIBER_CHECK if red else MODEM_RESTART
+
+
+def handle_fiber_check(turn: Turn) -> str:
+    """Did checking the optical cable bring the connection back?"""
+    back = yes_no(turn)
+    note_answer(turn, "Voltou após conferir o cabo óptico?", back)
+    return resolved(turn) if back else start_visit(turn, "sem_internet")
+
+
+def handle_modem_restart(turn: Turn) -> str:
+    """Did restarting the modem bring the connection back?"""
+    back = yes_no(turn)
+    note_answer(turn, "Voltou após reiniciar o modem?", back)
+    return resolved(turn) if back else start_visit(turn, "sem_internet")
+
+
+def resolved(turn: Turn, key: str = "suporte.resolvido") -> str:
+    """The problem is solved: say so (`key`) and close the flow, ready to reopen it."""
+    turn.say(key)
+    turn.data["reopen"] = turn.state  # "não, voltou a cair" at the closing comes back here
+    return CLOSING
+
+
+# --- 2.2 Internet lenta -------------------------------------------------------------------
+def handle_slow_where(turn: Turn) -> str:
+    """IPTV apps not homologated are not a connection problem; otherwise measure."""
+    if (choice(turn, 2) or read_option(turn, content.menu("lentidao").options)) == 1:
+        turn.say("suporte.lentidao_iptv")
+        return CLOSING
+    turn.data["diagnosis"] = [{"question": "Onde percebe a lentidão?", "answer": "em geral"}]
+    return SLOW_SPEED_TEST
+
+
+def handle_slow_speed_test(turn: Turn) -> str:
+    """Below half the contracted speed: stability test; otherwise Wi-Fi tips."""
+    below_half = yes_no(turn)
+    note_answer(turn, "Teste por cabo abaixo da metade do contratado?", below_half)
+    if below_half:
+        return SLOW_STABILITY
+    turn.say("suporte.dicas_wifi")
+    turn.data["reopen"] = turn.state
+    return CLOSING
+
+
+def handle_slow_stability(turn: Turn) -> str:
+    """Better after restarting: resolved; still slow: technician visit."""
+    improved = yes_no(turn)
+    note_answer(turn, "Melhorou após reiniciar o modem?", improved)
+    if improved:
+        return resolved(turn, "suporte.lentidao_resolvida")
+    return start_visit(turn, "internet_lenta")
+
+
+# --- 2.3 Modem desligado -----------------------------------------------------------------
+def handle_modem_power(turn: Turn) -> str:
+    """Did the modem turn on after checking power?"""
+    turned_on = yes_no(turn)
+    turn.data["diagnosis"] = []
+    note_answer(turn, "Modem ligou após conferir energia?", turned_on)
+    if turned_on and nlu.detect_intent(turn.text) == nlu.SEM_INTERNET:
+        return enter_no_internet(turn)  # "tá ligado, mas sem internet": diagnose the connection
+    if turned_on:
+        return resolved(turn, "suporte.modem_ligou")
+    return start_visit(turn, "modem_desligado")
+
+
+# --- 2.4 Outro problema -------------------------------------------------------------------
+def handle_other_describe(turn: Turn) -> str:
+    """Record the described problem as a ticket and hand over to a person."""
+    description = turn.text.strip()
+    if len(description) < 3:
+        raise Invalid(content.text("suporte.descricao_vazia"))
+    details = {"description": scrub(description), "customer": turn.data.get("customer_id", "")}
+    turn.record("ticket", details)
+    turn.say("suporte.chamado_registrado")
+    return handoff(turn, "other_problem")
+
+
+# --- Technician visit ---------------------------------------------------------------------
+def start_visit(turn: Turn, problem: str) -> str:
+    """Diagnosis says a technician must come: identify the customer, then the period."""
+    turn.data["visit_problem"] = problem
+    turn.say("suporte.precisa_visita")
+    customer = known_customer(turn)
+    if customer is None:
+        return VISIT_DOCUMENT
+    say_known_document(turn)
+    return visit_for(turn, customer)
+
+
+def visit_for(turn: Turn, customer: Customer) -> str:
+    """A visit only for an account that suspension or an outage does not explain."""
+    if not turn.data.get("account_checked") and account_explains(turn, customer):
+        return CLOSING
+    turn.data["customer_id"] = customer.id
+    return VISIT_PERIOD
+
+
+def handle_visit_period(turn: Turn) -> str:
+    """Record the visit request with the diagnosis and the preferred period."""
+    picked = choice(turn, 2) or read_option(turn, content.menu("periodo").options)
+    period = PERIODS[picked - 1]
+    said = content.text("visita.qualquer") if period == ANY_PERIOD else period
+    customer = known_customer(turn)
+    details = {
+        "customer": customer.id if customer else "",
+        "problem": turn.data.get("visit_problem", ""),
+        "diagnosis": turn.data.get("diagnosis", []),
+        "period": period,
+    }
+    turn.record("visit", details)
+    turn.say("visita.confirmada", periodo=said)
+    return CLOSING
+
+
+FLOW = Flow(
+    steps={
+        SUPPORT_MENU: Step(ask_menu("suporte"), handle_support_menu, back=START),
+        SUPPORT_DOCUMENT: document_step(
+            SUPPORT_DOCUMENT, "documento.pedir_suporte", check_connection, back=SUPPORT_MENU
+        ),
+        RED_LIGHT: Step(
+            ask_yes_no("suporte.luz_vermelha"),
+            handle_red_light,
+            back=SUPPORT_MENU,
+            brief=ask_short(RED_LIGHT),
+            recall=True,
+        ),
+        FIBER_CHECK: Step(
+            ask_yes_no("suporte.verificar_fibra"),
+            handle_fiber_check,
+            back=SUPPORT_MENU,
+            brief=ask_short(FIBER_CHECK),
+        ),
+        MODEM_RESTART: Step(
+            ask_yes_no("suporte.reiniciar_modem"),
+            handle_modem_restart,
+            back=SUPPORT_MENU,
+            brief=ask_short(MODEM_RESTART),
+            recall=True,
+        ),
+        SLOW_WHERE: Step(ask_menu("lentidao"), handle_slow_where, back=SUPPORT_MENU),
+        SLOW_SPEED_TEST: Step(
+            ask_yes_no("suporte.teste_velocidade"),
+            handle_slow_speed_test,
+            back=SUPPORT_MENU,
+            brief=ask_short(SLOW_SPEED_TEST),
+        ),
+        SLOW_STABILITY: Step(
+            ask_yes_no("suporte.teste_estabilidade"),
+            handle_slow_stability,
+            back=SUPPORT_MENU,
+            brief=ask_short(SLOW_STABILITY),
+            recall=True,
+        ),
+        MODEM_POWER: Step(
+            ask_yes_no("suporte.modem_energia"),
+            handle_modem_power,
+            back=SUPPORT_MENU,
+            brief=ask_short(MODEM_POWER),
+        ),
+        OTHER_DESCRIBE: Step(
+            say_text("suporte.descrever_problema"),
+            handle_other_describe,
+            back=SUPPORT_MENU,
+            free_text=True,
+            person_on_request=False,  # it records the description, then hands over anyway
+        ),
+        VISIT_DOCUMENT: document_step(
+            VISIT_DOCUMENT, "documento.pedir_visita", visit_for, back=SUPPORT_MENU
+        ),
+        VISIT_PERIOD: Step(ask_menu("periodo"), handle_visit_period, back=SUPPORT_MENU),
+    },
+    entries={
+        nlu.SUPORTE: lambda turn: SUPPORT_MENU,
+        nlu.SEM_INTERNET: enter_no_internet,
+        nlu.LENTA: lambda turn: SLOW_WHERE,
+        nlu.MODEM_DESLIGADO: lambda turn: MODEM_POWER,
+        nlu.OUTRO_PROBLEMA: lambda turn: OTHER_DESCRIBE,
+    },
+)
