@@ -4,15 +4,18 @@ The words of each question live in `content/answers.toml`, under the name of
 the state that asks it; this module holds the algorithm only:
 
 - a number, a tapped option or a confirmed reading is certain;
-- each hint found in the message counts for its meaning, or for the opposite
-  when a negation governs it ("nenhuma acesa em vermelho" is "no red light",
-  "a vermelha não apaga" is "red light");
-- the usual yes/no words count where no hint explains them;
-- readings that all agree are taken; readings that disagree raise `Unsure`,
-  and the engine asks the customer which one was meant.
+- the message is cut into clauses (punctuation, "mas", "porque"…): a negation
+  or a phrase never reaches across two of them;
+- a phrase that decides alone (`sim_certo`, `nao_certo`) wins;
+- each hint (`sim`, `nao`) counts for its meaning, or for the opposite when a
+  negation governs it ("nenhuma acesa em vermelho" is "no red light", "a
+  vermelha não apaga" is "red light");
+- a "sim"/"não" standing alone as a clause agrees or disagrees with them;
+- readings that all agree are taken; readings that disagree, or a `talvez`
+  phrase, raise `Unsure`, and the engine asks the customer which one was meant.
 
-A customer who says they are still doing what was asked ("peraí, vou fazer")
-is told Theo waits; one who cannot answer gets the question's own help.
+A customer still doing what was asked ("peraí, vou fazer") is told Theo waits;
+one who cannot answer gets the question's own help.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,16 +33,15 @@ import understanding as nlu
 from conversation import Invalid, Turn, Unsure, expected_choice
 
 ANSWERS_FILE = Path(__file__).resolve().parent / "content" / "answers.toml"
-GENERAL = "geral"
-ALL_INTENTS = frozenset(
-    nlu.MAIN_MENU_INTENTS + nlu.SUPPORT_MENU_INTENTS + nlu.PLAN_MENU_INTENTS
-)  # the table of words every question shares
+ALL_INTENTS = frozenset(nlu.MAIN_MENU_INTENTS + nlu.SUPPORT_MENU_INTENTS + nlu.PLAN_MENU_INTENTS)
+GENERAL = "geral"  # the table of words every question shares
+EMOJI = "emoji"  # the table of emoji read as words ("🔴" is "vermelho")
+NOT_STATES = frozenset({"planos"})  # tables of words that belong to no single question
 # How many words before a hint a negation still governs it, inside one clause.
 NEGATION_REACH = 3
 NEGATORS = frozenset({"nao", "nem", "nenhum", "nenhuma", "nunca", "jamais", "sem"})
-# Clauses: a negation or a hint never reaches across these.
 PUNCTUATION_BREAK = re.compile(r"[,;:!?\n()]+|(?<!\d)\.|\.(?!\d)")
-CONTRAST_BREAK = re.compile(r"\b(?:mas|porem|so que|entretanto|contudo)\b")
+Patterns = tuple[re.Pattern[str], ...]
 
 
 class AnswersError(ValueError):
@@ -51,14 +53,15 @@ class QuestionWords:
     """The words that answer one question (see `content/answers.toml`)."""
 
     state: str
-    yes: tuple[re.Pattern[str], ...] = ()
-    no: tuple[re.Pattern[str], ...] = ()
-    sure_yes: tuple[re.Pattern[str], ...] = ()
-    sure_no: tuple[re.Pattern[str], ...] = ()
-    options: dict[int, tuple[re.Pattern[str], ...]] | None = None
-    cannot_answer: tuple[re.Pattern[str], ...] = ()
-    recall_yes: tuple[re.Pattern[str], ...] = ()
-    recall_no: tuple[re.Pattern[str], ...] = ()
+    yes: Patterns = ()
+    no: Patterns = ()
+    sure_yes: Patterns = ()
+    sure_no: Patterns = ()
+    maybe: Patterns = ()
+    cannot_answer: Patterns = ()
+    recall_yes: Patterns = ()
+    recall_no: Patterns = ()
+    options: dict[int, Patterns] = field(default_factory=dict)
     cannot_answer_key: str = ""
     invalid_key: str = ""
     own_intents: frozenset[str] = frozenset()
@@ -66,18 +69,40 @@ class QuestionWords:
 
 @dataclass(frozen=True)
 class Answers:
-    """Every question's words, and the words all questions share."""
+    """Every question's words, the words all questions share, and emoji read as words."""
 
     questions: dict[str, QuestionWords]
-    general: dict[str, tuple[re.Pattern[str], ...]]
+    general: dict[str, Patterns]
+    emoji: dict[str, str]
 
     def words(self, state: str) -> QuestionWords:
         return self.questions.get(state) or QuestionWords(state)
 
     def says(self, kind: str, text: str) -> bool:
         """Whether `text` matches one of the shared phrases of `kind` (e.g. "esperar")."""
-        said = nlu.normalize(text)
-        return any(pattern.search(said) for pattern in self.general.get(kind, ()))
+        said = nlu.normalize(self.emoji_as_words(text))
+        return any(pattern.search(said) for pattern in self.general[kind])
+
+    def every_clause(self, kind: str, text: str) -> bool:
+        """Whether each clause of `text` is wholly one of the shared phrases of `kind`."""
+        clauses = self.clauses(text)
+        patterns = self.general[kind]
+        return bool(clauses) and all(any(p.fullmatch(c) for p in patterns) for c in clauses)
+
+    def emoji_as_words(self, text: str) -> str:
+        for emoji, word in self.emoji.items():
+            text = text.replace(emoji, f" {word} ")
+        return text
+
+    def clauses(self, text: str) -> list[str]:
+        """The message cut into normalized clauses (punctuation, "mas", "porque"…)."""
+        found = []
+        for part in PUNCTUATION_BREAK.split(self.emoji_as_words(text)):
+            said = nlu.normalize(part)
+            for pattern in self.general["quebra"]:
+                said = pattern.sub(" ; ", said)
+            found += said.split(";")
+        return [clause.strip() for clause in found if clause.strip()]
 
 
 # --- Loading ------------------------------------------------------------------------
@@ -88,20 +113,25 @@ GENERAL_KINDS = (
     "nenhuma",
     "sem_documento",
     "continua",
+    "funcionou",
     "encerrar",
     "nao_nome",
-    "resposta_no_inicio",
+    "fim_do_nome",
+    "resposta_sozinha",
+    "quebra",
+    "motivo",
 )
-NOT_STATES = frozenset({"planos"})  # tables of words that belong to no single question
 QUESTION_KEYS = {
     "sim": "yes",
     "nao": "no",
     "sim_certo": "sure_yes",
     "nao_certo": "sure_no",
+    "talvez": "maybe",
     "nao_sabe": "cannot_answer",
     "lembrar_sim": "recall_yes",
     "lembrar_nao": "recall_no",
 }
+OTHER_KEYS = {"opcoes", "mensagem_nao_sabe", "mensagem_invalida", "pedidos", "resultado"}
 
 
 @cache
@@ -117,40 +147,40 @@ def load_answers(path: Path) -> Answers:
         raw = tomllib.loads(raw_text)
     except tomllib.TOMLDecodeError as problem:
         raise AnswersError(f"{path.name}: erro de sintaxe TOML: {problem}") from None
-    general = {
-        kind: _patterns(path, raw_text, raw.get(GENERAL, {}), kind) for kind in GENERAL_KINDS
-    }
-    unknown = set(raw.get(GENERAL, {})) - set(GENERAL_KINDS)
+    shared = raw.get(GENERAL, {})
+    unknown = sorted(set(shared) - set(GENERAL_KINDS))
     if unknown:
-        raise AnswersError(f"{path.name}: [{GENERAL}] tem chaves desconhecidas: {sorted(unknown)}")
+        line = _line_of(raw_text, f"{unknown[0]} =")
+        raise AnswersError(f"{path.name}:{line}: [{GENERAL}] chave desconhecida {unknown[0]!r}")
+    general = {kind: _patterns(path, raw_text, shared, kind) for kind in GENERAL_KINDS}
     questions = {
-        state: _question(path, raw_text, state, table)
+        state: _question(path, raw_text, state, table, general)
         for state, table in raw.items()
-        if state != GENERAL
+        if state not in (GENERAL, EMOJI)
     }
-    return Answers(questions, general)
+    emoji = {str(key): str(value) for key, value in raw.get(EMOJI, {}).items()}
+    return Answers(questions, general, emoji)
 
 
-def _question(path: Path, raw_text: str, state: str, table: dict) -> QuestionWords:
+def _question(path: Path, raw_text: str, state: str, table: Any, general: dict) -> QuestionWords:
     if not isinstance(table, dict):
-        raise AnswersError(
-            f"{path.name}:{_line_of(raw_text, state)}: [{state}] deve ser uma tabela"
-        )
-    known = {*QUESTION_KEYS, "opcoes", "mensagem_nao_sabe", "mensagem_invalida", "pedidos"}
-    unknown = set(table) - known
+        line = _line_of(raw_text, f"{state} =")
+        raise AnswersError(f"{path.name}:{line}: [{state}] deve ser uma tabela")
+    unknown = sorted(set(table) - set(QUESTION_KEYS) - OTHER_KEYS)
     if unknown:
-        line = _line_of(raw_text, sorted(unknown)[0])
-        raise AnswersError(
-            f"{path.name}:{line}: [{state}] tem chaves desconhecidas: {sorted(unknown)}"
-        )
+        line = _line_of(raw_text, f"{unknown[0]} =")
+        raise AnswersError(f"{path.name}:{line}: [{state}] chave desconhecida {unknown[0]!r}")
     fields: dict[str, Any] = {
         name: _patterns(path, raw_text, table, key) for key, name in QUESTION_KEYS.items()
     }
-    if "opcoes" in table:
-        fields["options"] = {
-            int(number): _patterns(path, raw_text, table["opcoes"], number)
-            for number in table["opcoes"]
-        }
+    if table.get("resultado"):  # "a internet voltou?": the shared words of a result count too
+        fields["yes"] += general["funcionou"]
+        fields["sure_no"] += general["continua"]
+    options = table.get("opcoes", {})
+    fields["options"] = {
+        _option_number(path, raw_text, state, key): _patterns(path, raw_text, options, key)
+        for key in options
+    }
     _check_intents(path, raw_text, state, table.get("pedidos", []))
     return QuestionWords(
         state=state,
@@ -161,7 +191,14 @@ def _question(path: Path, raw_text: str, state: str, table: dict) -> QuestionWor
     )
 
 
-def _patterns(path: Path, raw_text: str, table: dict, key: str) -> tuple[re.Pattern[str], ...]:
+def _option_number(path: Path, raw_text: str, state: str, key: str) -> int:
+    if not key.isdigit():
+        line = _line_of(raw_text, f"{key} =")
+        raise AnswersError(f"{path.name}:{line}: [{state}.opcoes] {key!r} não é um número")
+    return int(key)
+
+
+def _patterns(path: Path, raw_text: str, table: dict, key: str) -> Patterns:
     values = table.get(key, [])
     if isinstance(values, str):
         values = [values]
@@ -169,8 +206,8 @@ def _patterns(path: Path, raw_text: str, table: dict, key: str) -> tuple[re.Patt
     for value in values:
         try:
             compiled.append(re.compile(value))
-        except re.error as problem:
-            line = _line_of(raw_text, value)
+        except (re.error, TypeError) as problem:
+            line = _line_of(raw_text, str(value))
             raise AnswersError(
                 f"{path.name}:{line}: expressão inválida {value!r}: {problem}"
             ) from None
@@ -180,14 +217,14 @@ def _patterns(path: Path, raw_text: str, table: dict, key: str) -> tuple[re.Patt
 def _check_intents(path: Path, raw_text: str, state: str, intents: list[str]) -> None:
     for intent in intents:
         if intent not in ALL_INTENTS:
-            line = _line_of(raw_text, intent)
+            line = _line_of(raw_text, f'"{intent}"')
             raise AnswersError(f"{path.name}:{line}: [{state}] pedido desconhecido {intent!r}")
 
 
 def _line_of(raw_text: str, needle: str) -> int:
     """The line where `needle` is written (TOML parsers give no positions)."""
     for number, line in enumerate(raw_text.splitlines(), start=1):
-        if needle in line or repr(needle)[1:-1] in line:
+        if needle in line:
             return number
     return 0
 
@@ -196,95 +233,85 @@ def check_states(known_states: set[str], path: Path = ANSWERS_FILE) -> None:
     """Every question named in the answers file must be a state of some flow."""
     unknown = sorted(set(answers(path).questions) - known_states - NOT_STATES)
     if unknown:
-        raw_text = path.read_text(encoding="utf-8")
-        line = _line_of(raw_text, f"[{unknown[0]}")
+        line = _line_of(path.read_text(encoding="utf-8"), f"[{unknown[0]}")
         raise AnswersError(f"{path.name}:{line}: pergunta desconhecida {unknown[0]!r}")
 
 
-# --- Reading --------------------------------------------------------------------------
-def _clauses(said_raw: str) -> list[str]:
-    """The message cut into clauses, each normalized."""
-    clauses = []
-    for part in PUNCTUATION_BREAK.split(said_raw):
-        clauses += CONTRAST_BREAK.split(nlu.normalize(part))
-    return [clause.strip() for clause in clauses if clause.strip()]
-
-
-def _governed(clause: str, start: int) -> str | None:
+# --- Reading the clauses ----------------------------------------------------------------
+def _negation_before(clause: str, start: int) -> str | None:
     """The negation word that governs the word at `start`, if any."""
     before = clause[:start].split()[-NEGATION_REACH:]
     return next((word for word in reversed(before) if word in NEGATORS), None)
 
 
-def _evidence(
-    clause: str, patterns: tuple[re.Pattern[str], ...], meaning: bool
-) -> list[tuple[bool, str]]:
+def _negated_after(clause: str, end: int) -> bool:
+    """ "de manhã não", "o de 300 não": a negation right after a named option."""
+    after = clause[end:].split()
+    return bool(after) and after[0] in NEGATORS
+
+
+def _evidence(clause: str, patterns: Patterns, meaning: bool) -> list[tuple[bool, str]]:
     """Each hint found: its meaning (flipped by a governing negation) and what it covered."""
     found = []
     for pattern in patterns:
         for match in pattern.finditer(clause):
-            negation = _governed(clause, match.start())
+            negation = _negation_before(clause, match.start())
             covered = match.group(0) + (f" {negation}" if negation else "")
             found.append((meaning != bool(negation), covered))
     return found
 
 
-def hint_readings(words: QuestionWords, text: str) -> tuple[set[bool], str]:
-    """The meanings the question's hints give, and the text they leave unexplained."""
+def _hints(words: QuestionWords, clauses: list[str]) -> tuple[set[bool], list[str]]:
+    """The meanings the question's hints give, and each clause without the words they used."""
     meanings: set[bool] = set()
     rest = []
-    for clause in _clauses(text):
-        found = _evidence(clause, words.yes, True) + _evidence(clause, words.no, False)
+    for clause in clauses:
         leftover = clause
-        for meaning, covered in found:
+        for meaning, covered in _evidence(clause, words.yes, True) + _evidence(
+            clause, words.no, False
+        ):
             meanings.add(meaning)
             for word in covered.split():
                 leftover = re.sub(rf"\b{re.escape(word)}\b", " ", leftover, count=1)
-        rest.append(leftover)
-    return meanings, " , ".join(rest)
+        rest.append(leftover.strip())
+    return meanings, rest
 
 
-def _sure_reading(words: QuestionWords, text: str) -> bool | None:
-    """A phrase that decides alone ("nem a metade"); None if none, _BOTH if both ways.
+def _standalone(clauses: list[str]) -> set[bool]:
+    """The "sim"/"não" that stand alone as a clause ("não, tá tudo verde")."""
+    alone = answers().general["resposta_sozinha"]
+    return {
+        bool(nlu.parse_yes_no(clause))
+        for clause in clauses
+        if clause and any(pattern.fullmatch(clause) for pattern in alone)
+    }
 
-    Clauses are joined by " ; " so that a phrase never spans two of them
-    ("melhorou, não está mais lenta" is not "melhorou não").
-    """
-    said = " ; ".join(_clauses(text))
+
+def _sure(words: QuestionWords, clauses: list[str]) -> set[bool]:
+    """The meanings of the phrases that decide alone; joined by " ; " so none spans two clauses."""
+    said = " ; ".join(clauses)
     found = set()
     if any(pattern.search(said) for pattern in words.sure_yes):
         found.add(True)
     if any(pattern.search(said) for pattern in words.sure_no):
         found.add(False)
-    return found.pop() if len(found) == 1 else (None if not found else _BOTH)
-
-
-_BOTH = object()  # sure phrases pointing both ways
+    return found
 
 
 def read_hints(words: QuestionWords, text: str) -> tuple[bool | None, bool]:
-    """(answer, sure) from the question's own phrases and hints; (None, False) if none."""
-    decided = _sure_reading(words, text)
-    if decided is _BOTH:
-        return True, False
-    if decided is not None:
-        return bool(decided), True
-    meanings, rest = hint_readings(words, text)
-    if meanings:
-        leading = _leading_answer(rest)  # "não, tá tudo verde": the "não" agrees
-        if leading is not None:
-            meanings.add(leading)
-    if len(meanings) == 1:
+    """(answer, sure) from the question's phrases and lone yes/no words; (None, False) if none."""
+    clauses = answers().clauses(text)
+    decided = _sure(words, clauses)
+    if len(decided) == 1:
+        return decided.pop(), True
+    if decided:
+        return True, False  # decisive phrases both ways
+    meanings, rest = _hints(words, clauses)
+    meanings |= _standalone(rest)
+    maybe = any(pattern.search(" ; ".join(clauses)) for pattern in words.maybe)
+    if len(meanings) == 1 and not maybe:
         return meanings.pop(), True
-    return (True, False) if meanings else (None, False)
-
-
-def _leading_answer(rest: str) -> bool | None:
-    """The yes/no word that opens the message, if any: inside a sentence it negates other words."""
-    first = rest.strip(" ,").split(" ")[0] if rest.strip(" ,") else ""
-    return (
-        nlu.parse_yes_no(first) if first and answers().says("resposta_no_inicio", first) else None
-    )
+    return (True, False) if meanings or maybe else (None, False)
 
 
 def read_yes_no(words: QuestionWords, text: str) -> tuple[bool | None, bool]:
@@ -296,6 +323,7 @@ def read_yes_no(words: QuestionWords, text: str) -> tuple[bool | None, bool]:
     return usual, usual is not None
 
 
+# --- Reading an answer in a turn ------------------------------------------------------------
 def yes_no(turn: Turn) -> bool:
     """The customer's yes/no to the current question; Unsure or Invalid otherwise."""
     if isinstance(turn.confirmed, bool):
@@ -305,9 +333,9 @@ def yes_no(turn: Turn) -> bool:
     words = answers().words(turn.state)
     answer, sure = read_hints(words, turn.text)
     if answer is None:
-        answer, sure = _plain_answer(turn, words)
+        answer, sure = _plain_answer(turn, words), True
     if sure:
-        return bool(answer)
+        return answer
     raise Unsure(
         content.text("geral.confirmar", pergunta=content.text(f"curta.{turn.state}")),
         [content.text("geral.sim"), content.text("geral.nao")],
@@ -315,57 +343,89 @@ def yes_no(turn: Turn) -> bool:
     )
 
 
-def _plain_answer(turn: Turn, words: QuestionWords) -> tuple[bool, bool]:
+def _plain_answer(turn: Turn, words: QuestionWords) -> bool:
     """No phrase of the question: waiting, cannot answer, another request, or sim/não."""
-    said = nlu.normalize(turn.text)
     if answers().says("esperar", turn.text):  # "ok, peraí vou fazer" is not a "yes"
         raise Invalid(content.text("geral.aguardando"), may_jump=False, strike=False)
+    said = nlu.normalize(turn.text)
     if any(pattern.search(said) for pattern in words.cannot_answer):
         raise Invalid(content.text(words.cannot_answer_key), may_jump=False)
-    intent = nlu.detect_intent(turn.text)
     invalid = content.text(words.invalid_key or "geral.sim_ou_nao_invalido")
+    intent = nlu.detect_intent(turn.text)
     if intent is not None and intent not in words.own_intents:
         raise Invalid(invalid)  # another request: the engine starts it
-    usual = nlu.parse_yes_no(turn.text)
+    usual = nlu.parse_yes_no(answers().emoji_as_words(turn.text))
     if usual is None:
         raise Invalid(invalid, may_jump=False)
-    return usual, True
+    return usual
 
 
 def read_option(turn: Turn, titles: Sequence[str]) -> int:
     """The option the customer's words name at the menu `titles` of the current state.
 
     The options' words are in the state's `opcoes` table (an extra number past
-    the titles may stand for "any of them"); a negated option is not picked
-    ("de manhã não, só à tarde"). Two options named: Unsure.
+    the titles may stand for "any of them"). Two options named, or a `talvez`
+    phrase: Unsure between them.
     """
     words = answers().words(turn.state)
     picked = options_named(words, turn.text)
     if len(picked) == 1:
         return picked.pop()
-    if len(picked) == 2 and all(number <= len(titles) for number in picked):
-        first, second = sorted(picked)
+    said = nlu.normalize(turn.text)
+    if not picked and any(pattern.search(said) for pattern in words.maybe):
+        picked = {1, 2}
+    shown = sorted(number for number in picked if 1 <= number <= len(titles))
+    if len(shown) == 2:
         raise Unsure(
             content.text("geral.confirmar_opcao"),
-            [titles[first - 1], titles[second - 1]],
-            [first, second],
+            [titles[number - 1] for number in shown],
+            shown,
         )
-    if any(pattern.search(nlu.normalize(turn.text)) for pattern in words.cannot_answer):
+    if any(pattern.search(said) for pattern in words.cannot_answer):
         raise Invalid(content.text(words.cannot_answer_key), may_jump=False)
-    raise Invalid(
-        content.text(words.invalid_key) if words.invalid_key else expected_choice(len(titles))
-    )
+    invalid = words.invalid_key
+    raise Invalid(content.text(invalid) if invalid else expected_choice(len(titles)))
 
 
 def options_named(words: QuestionWords, text: str) -> set[int]:
-    """The option numbers whose words occur, not negated, in `text`."""
-    named: set[int] = set()
-    for clause in _clauses(text):
-        for number, patterns in (words.options or {}).items():
-            for pattern in patterns:
-                if any(not _governed(clause, m.start()) for m in pattern.finditer(clause)):
-                    named.add(number)
+    """The option numbers named in `text`, not negated, ignoring a reason ("porque…") if needed."""
+    clauses = answers().clauses(text)
+    named = _named_in(words, clauses)
+    if len(named) > 1:
+        reasons = answers().general["motivo"]
+        main = [c for c in clauses if not any(p.match(c) for p in reasons)]
+        named = _named_in(words, main) or named
     return named
+
+
+def _named_in(words: QuestionWords, clauses: list[str]) -> set[int]:
+    spans: list[tuple[int, int, int, int]] = []  # clause, start, end, option
+    for index, clause in enumerate(clauses):
+        for number, patterns in words.options.items():
+            for pattern in patterns:
+                spans += [
+                    (index, m.start(), m.end(), number)
+                    for m in pattern.finditer(clause)
+                    if not _negation_before(clause, m.start())
+                    and not _negated_after(clause, m.end())
+                ]
+    # A match inside a longer match of another option does not count ("das 8 às 12").
+    return {
+        number
+        for index, start, end, number in spans
+        if not any(
+            i == index and s <= start and end <= e and (e - s) > (end - start) and n != number
+            for i, s, e, n in spans
+        )
+    }
+
+
+def affirmed(text: str) -> str:
+    """The clauses of `text` that no negation touches ("o de 300 não, quero o de 500")."""
+    kept = [
+        clause for clause in answers().clauses(text) if not NEGATORS.intersection(clause.split())
+    ]
+    return " ; ".join(kept)
 
 
 def recalled(state: str, texts: list[str]) -> bool | None:
@@ -379,7 +439,7 @@ def recalled(state: str, texts: list[str]) -> bool | None:
         return None
     found: set[bool] = set()
     for text in texts:
-        for clause in _clauses(text):
+        for clause in answers().clauses(text):
             evidence = _evidence(clause, words.recall_yes, True)
             evidence += _evidence(clause, words.recall_no, False)
             found.update(meaning for meaning, _ in evidence)

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import content
 import understanding as nlu
-from answers import answers, recalled
+from answers import answers, check_states, recalled
 from business_data import BusinessData
 from conversation import (
     CONFIRM,
@@ -106,6 +106,7 @@ class BotLogic:
         self.request_deadline_days = request_deadline_days
         self.human_ttl = human_ttl_seconds
         self.steps = {**STEPS, **ENGINE_STEPS}
+        check_states(set(self.steps))  # content/answers.toml names only real questions
 
     def handle(self, message: Incoming) -> list[Reply]:
         """Advance the conversation of `message.phone` and return Theo's replies."""
@@ -206,7 +207,7 @@ class BotLogic:
     def _next_state(self, turn: Turn, step: Step) -> str:
         if turn.message.kind != "text":
             turn.say("geral.so_texto")
-            return self._again(turn, brief=True)
+            return self._again(turn)
         command = nlu.detect_command(turn.text)
         if command == nlu.CMD_MENU:
             turn.data.pop("invalid", None)
@@ -262,22 +263,29 @@ class BotLogic:
         if target is not None:
             return target
         if not problem.strike:
-            turn.out.append(Reply(problem.message))
-            return self._again(turn, brief=True)
+            return self._say_and_ask_again(turn, problem.message)
+        if step.none_of_these is not None and answers().says("nenhuma", turn.text):
+            return step.none_of_these(turn)
         if answers().says("chamado", turn.text):
             turn.say("geral.estou_aqui")  # "alô?", "???": not a wrong answer, just waiting
-            return self._again(turn, brief=True)
+            return self._again(turn)
         if answers().says("pergunta", turn.text) and content.has(f"ajuda.{state}"):
             turn.say(f"ajuda.{state}")  # a question asked back gets its answer, then ours again
-            return self._again(turn, brief=True)
+            return self._again(turn)
         strikes = turn.data.get("invalid", 0) + 1
         if strikes >= self.max_invalid_attempts:
             turn.data.pop("invalid", None)
             turn.say("geral.muitas_tentativas")
             return START
         turn.data["invalid"] = strikes
-        turn.out.append(Reply(problem.message))
-        return self._again(turn, brief=True)
+        return self._say_and_ask_again(turn, problem.message)
+
+    def _say_and_ask_again(self, turn: Turn, message: str) -> str:
+        """Say what is expected, then the question briefly, unless the message already asks it."""
+        turn.out.append(Reply(message))
+        # A help that ends with its own question (the speed test's) is not followed by ours.
+        turn.data["brief"] = None if message.rstrip().endswith("?") else True
+        return turn.state
 
     def _jump_on_words(self, turn: Turn, step: Step, problem: Invalid) -> str | None:
         """Free words naming another request start it (not those naming this question)."""
@@ -295,9 +303,9 @@ class BotLogic:
         self._remember_second_request(turn, intent)
         return target
 
-    def _again(self, turn: Turn, *, brief: bool) -> str:
+    def _again(self, turn: Turn) -> str:
         """Stay in the current state; ask its short question next instead of the full one."""
-        turn.data["brief"] = brief
+        turn.data["brief"] = True
         return turn.state
 
     def _remember_second_request(self, turn: Turn, intent: str) -> None:
@@ -318,6 +326,8 @@ class BotLogic:
         brief = turn.data.pop("brief", False)
         if step.recall and self._recall(turn, state, step):
             return
+        if brief is None:
+            return  # the last message already asked the question
         asker = step.brief if brief and step.brief is not None else step.ask
         turn.out.extend(asker(turn))
 

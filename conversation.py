@@ -106,6 +106,7 @@ class Step:
     `same_question`: states that words naming a flow would lead to and that only
     ask this question again ("não sei o CEP" while Theo asks for the CEP).
     `brief`: a short form of the question, for "alô?" and "???" mid-flow.
+    `none_of_these`: what "nenhuma dessas opções" leads to at a menu.
     `recall`: words said earlier in the flow ("já reiniciei 3 vezes", "a luz
     vermelha tá piscando") answer this question without asking it.
     """
@@ -119,6 +120,7 @@ class Step:
     same_question: frozenset[str] = frozenset()
     brief: Asker | None = None
     recall: bool = False  # an answer already given earlier in the flow is not asked again
+    none_of_these: Handler | None = None  # "nenhuma dessas": where a menu's way out leads
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ import logging
 from collections.abc import Callable
 
 import content
-from answers import answers
+from answers import answers, read_option
 from business_data import Customer
-from conversation import Flow, Invalid, Step, Turn, pick, say_text
+from conversation import Flow, Invalid, Step, Turn, choice, say_text
 from documents import DocumentError, parse_document
 from flows.attendant import handoff
 from replies import Reply
@@ -105,7 +105,7 @@ def handle_doc_not_found(turn: Turn) -> str:
     retry_state = turn.data.get("retry_state", START)
     if sum(ch.isalnum() for ch in turn.text) >= 11 and any(ch.isdigit() for ch in turn.text):
         return turn.bot.step(retry_state).handle(turn)
-    picked = pick(turn, 3)
+    picked = choice(turn, 3) or read_option(turn, content.menu("nao_encontrado").options)
     if picked == 1:
         return retry_state
     return handoff(turn, "document_not_found") if picked == 2 else START

@@ -90,23 +90,19 @@ def reopen(turn: Turn, state: str) -> str:
 
 
 def _closing_answer(turn: Turn) -> str:
-    """Yes: the menu; no, thanks or bye: goodbye; anything longer and unclear: ask."""
-    if answers().says("encerrar", turn.text):
+    """Only closing words: goodbye; yes: the menu; a "no" among other words: ask first."""
+    if answers().every_clause("encerrar", turn.text):
         return goodbye(turn)
     answer = nlu.parse_yes_no(turn.text)
     if answer is None:
         raise Invalid(content.text("geral.algo_mais_invalido"))
-    if answer is False and _loose_words(turn.text) > 2:
-        raise Unsure(
-            content.text("geral.confirmar_encerrar"),
-            [content.text("geral.encerrar_sim"), content.text("geral.encerrar_nao")],
-            ["bye", "menu"],
-        )
-    return MAIN_MENU if answer else goodbye(turn)
-
-
-def _loose_words(text: str) -> int:
-    return len(nlu.normalize(text).split())
+    if answer:
+        return MAIN_MENU
+    raise Unsure(  # "não, ..." with more words we could not read: never end on a guess
+        content.text("geral.confirmar_encerrar"),
+        [content.text("geral.encerrar_sim"), content.text("geral.encerrar_nao")],
+        ["bye", "menu"],
+    )
 
 
 FLOW = Flow(

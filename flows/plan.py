@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import content
 import understanding as nlu
-from answers import read_option, yes_no
+from answers import answers, read_hints, read_option, yes_no
 from business_data import Customer
 from conversation import (
     Flow,
@@ -17,6 +17,7 @@ from conversation import (
     choice,
     say_text,
 )
+from flows.attendant import handoff
 from flows.boleto import CLOSING
 from flows.identify import START, document_step, known_customer, say_known_document
 from flows.sales import plan_by_answer, plan_named, plan_options
@@ -93,7 +94,10 @@ def handle_cancel_confirm(turn: Turn) -> str:
 
 
 def handle_cancel_reason(turn: Turn) -> str:
-    """Record the cancellation request, with the reason unless skipped."""
+    """Record the cancellation request, with the reason unless skipped or withdrawn."""
+    if read_hints(answers().words(CANCEL_CONFIRM), turn.text) == (False, True):
+        turn.say("plano.cancelamento_desistiu")  # "mudei de ideia, não quero mais cancelar"
+        return CLOSING
     reason = turn.text.strip()
     if nlu.normalize(reason) in SKIP_WORDS or not reason:
         reason = ""
@@ -143,7 +147,12 @@ def keeps_plan(turn: Turn) -> bool:
 
 FLOW = Flow(
     steps={
-        PLAN_MENU: Step(ask_menu("plano"), handle_plan_menu, back=START),
+        PLAN_MENU: Step(
+            ask_menu("plano"),
+            handle_plan_menu,
+            back=START,
+            none_of_these=lambda turn: handoff(turn, "other_request"),
+        ),
         PLAN_DOCUMENT: document_step(
             PLAN_DOCUMENT, "documento.pedir_plano", plan_action_for, back=PLAN_MENU
         ),
@@ -156,7 +165,12 @@ FLOW = Flow(
         CANCEL_REASON: Step(
             say_text("plano.motivo"), handle_cancel_reason, back=PLAN_MENU, free_text=True
         ),
-        CHANGE_CHOICE: Step(ask_change_choice, handle_change_choice, back=PLAN_MENU),
+        CHANGE_CHOICE: Step(
+            ask_change_choice,
+            handle_change_choice,
+            back=PLAN_MENU,
+            same_question=frozenset({PLAN_MENU, PLAN_DOCUMENT}),
+        ),
     },
     entries={
         nlu.PLANO: lambda turn: PLAN_MENU,

@@ -11,7 +11,7 @@ import re
 
 import content
 import understanding as nlu
-from answers import answers, yes_no
+from answers import affirmed, answers, yes_no
 from business_data import Plan
 from conversation import (
     Flow,
@@ -37,12 +37,11 @@ COVERAGE_CEP = "coverage_cep"
 COVERAGE_CONTRACT = "coverage_contract"
 CEP_STATES = frozenset({SALES_CEP, COVERAGE_CEP})
 PLANS = "planos"  # the answers table of words that name a plan
-GIGA = re.compile(r"\b1 ?(gb|g|giga|gbps)\b|\bmil\b")
+GIGA = re.compile(r"\b1 ?(gb|g|giga|gbps)\b|\b(giga|gbps)\b|\bmil\b")
 NAME_PREFIX = re.compile(
     r"^(meu nome e|me chamo|eu sou o|eu sou a|eu sou|sou o|sou a|aqui e o|aqui e a|aqui e"
     r"|e o|e a)\s+"
 )
-NAME_BREAK = re.compile(r"[,;.!?\n]| - | e (?:pode|podem|me|quero|gostaria|queria|prefiro)\b")
 
 
 # --- Reading a CEP and a plan ------------------------------------------------------------
@@ -73,12 +72,12 @@ def plan_options(plans: list[Plan], current: str = "") -> tuple[list[str], list[
 
 
 def _names_plan(said: str, plan: Plan) -> bool:
-    """Whether `said` names `plan` by its name, its speed or its price ("99,90")."""
+    """Whether `said` names `plan` by its name, its speed or its price ("99,90", "o de 99")."""
     price = f"{plan.monthly_price:.2f}".replace(".", " ")
     return (
         nlu.normalize(plan.name) in said
         or re.search(rf"\b{plan.speed_mbps}\b", said) is not None
-        or re.search(rf"\b{price}\b", said) is not None
+        or re.search(rf"\b({price}|{int(plan.monthly_price)})\b", said) is not None
     )
 
 
@@ -91,7 +90,10 @@ def plan_named(text: str, plans: list[Plan], *, current: str = "") -> Plan | Non
     if not plans:
         return None
     said = GIGA.sub("1000", nlu.normalize(text))
-    named = [plan for plan in plans if _names_plan(said, plan)]
+    kept = GIGA.sub("1000", affirmed(text))  # "o de 300 não, quero o de 500"
+    named = [plan for plan in plans if _names_plan(kept, plan)]
+    if len(named) != 1:
+        named = [plan for plan in plans if _names_plan(said, plan)]
     if len(named) > 1:
         named = [plan for plan in named if plan.id != current]
     if len(named) == 1:
@@ -197,10 +199,16 @@ def clean_name(text: str) -> tuple[str, str]:
 
 
 def _split_note(text: str) -> tuple[str, str, str]:
-    found = NAME_BREAK.search(text)
-    if found is None:
-        return text, "", ""
-    return text[: found.start()], found.group(0), text[found.start() :]
+    """(name part, separator, note): the name ends at punctuation or where a request starts."""
+    cut = re.search(r"[,;.!?\n]| - ", text)
+    head = text[: cut.start()] if cut else text
+    said = nlu.normalize(head)
+    for pattern in answers().general["fim_do_nome"]:
+        found = pattern.search(said)
+        if found and found.start() > 0:
+            words = len(said[: found.start()].split())
+            head = " ".join(head.split()[:words])
+    return head, "", text[len(head) :]
 
 
 def looks_like_name(name: str) -> bool:

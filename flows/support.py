@@ -7,6 +7,8 @@ booked only for an account that is neither suspended nor inside a known outage.
 
 from __future__ import annotations
 
+import re
+
 import content
 import understanding as nlu
 from answers import read_option, yes_no
@@ -43,6 +45,13 @@ VISIT_DOCUMENT = "visit_document"
 VISIT_PERIOD = "visit_period"
 
 SUPPORT_MENU_INTENTS = nlu.SUPPORT_MENU_INTENTS
+# A speed figure: after a verb of measuring ("deu 80", "pago 500") or before a unit ("80 mega").
+SPEED_FIGURE = re.compile(
+    r"\b(?:deu|veio|vem|vindo|chegou|chega|bateu|bate|ta|esta|ficou|fica|passou|passa|de|so"
+    r"|apenas|pago|plano|contratei|assinei)\s(?:uns |umas |so |quase |tipo )?(\d{1,5})\b"
+    r"|\b(\d{1,5}) ?(?:mega|megas|mb|mbps|m|giga)\b"
+)
+GIGA = re.compile(r"\b1 ?(gb|giga|gbps)\b")
 ANY_PERIOD = "qualquer"
 PERIODS = ("manhã", "tarde", ANY_PERIOD)  # recorded for the team; 3 is "tanto faz"
 
@@ -61,6 +70,13 @@ def handle_support_menu(turn: Turn) -> str:
     """Which technical problem."""
     picked = pick(turn, len(SUPPORT_MENU_INTENTS))
     return turn.bot.jump(turn, SUPPORT_MENU_INTENTS[picked - 1])
+
+
+def none_of_the_problems(turn: Turn) -> str:
+    """ "Nenhum desses": a description already given is recorded, or asked for."""
+    if len(nlu.normalize(turn.text).split()) >= 6:
+        return handle_other_describe(turn)
+    return OTHER_DESCRIBE
 
 
 # --- 2.1 Sem internet -------------------------------------------------------------------
@@ -138,13 +154,36 @@ def handle_slow_where(turn: Turn) -> str:
 
 def handle_slow_speed_test(turn: Turn) -> str:
     """Below half the contracted speed: stability test; otherwise Wi-Fi tips."""
-    below_half = yes_no(turn)
+    ratio = speed_ratio(turn)
+    below_half = ratio < 0.5 if ratio is not None else yes_no(turn)
     note_answer(turn, "Teste por cabo abaixo da metade do contratado?", below_half)
     if below_half:
         return SLOW_STABILITY
     turn.say("suporte.dicas_wifi")
     turn.data["reopen"] = turn.state
     return CLOSING
+
+
+def speed_ratio(turn: Turn) -> float | None:
+    """The measured speed over the contracted one, from the figures in the message.
+
+    "veio 80 de 500" and "não passou de 100 e eu pago 500" give both figures; a
+    lone figure ("deu 40 mega") is compared with the plan of a known customer.
+    """
+    if turn.confirmed is not None or turn.message.choice_id is not None:
+        return None
+    if nlu.parse_choice(turn.text, 2) is not None:
+        return None  # "1" / "2" answer the question, they are not speeds
+    said = GIGA.sub("1000 mega", nlu.normalize(turn.text))
+    figures = [int(a or b) for a, b in SPEED_FIGURE.findall(said)]
+    figures = [n for n in figures if 1 <= n <= 10_000]
+    if len(figures) == 1:
+        customer = known_customer(turn)
+        plan = turn.bot.business.plan(customer.plan_id) if customer else None
+        figures += [plan.speed_mbps] if plan else []
+    if len(figures) != 2 or max(figures) == 0:
+        return None
+    return min(figures) / max(figures)
 
 
 def handle_slow_stability(turn: Turn) -> str:
@@ -220,7 +259,12 @@ def handle_visit_period(turn: Turn) -> str:
 
 FLOW = Flow(
     steps={
-        SUPPORT_MENU: Step(ask_menu("suporte"), handle_support_menu, back=START),
+        SUPPORT_MENU: Step(
+            ask_menu("suporte"),
+            handle_support_menu,
+            back=START,
+            none_of_these=none_of_the_problems,
+        ),
         SUPPORT_DOCUMENT: document_step(
             SUPPORT_DOCUMENT, "documento.pedir_suporte", check_connection, back=SUPPORT_MENU
         ),
