@@ -146,7 +146,9 @@ def load_answers(path: Path) -> Answers:
     try:
         raw = tomllib.loads(raw_text)
     except tomllib.TOMLDecodeError as problem:
-        raise AnswersError(f"{path.name}: erro de sintaxe TOML: {problem}") from None
+        found = re.search(r"at line (\d+)", str(problem))
+        line = found.group(1) if found else "?"
+        raise AnswersError(f"{path.name}:{line}: erro de sintaxe TOML ({problem})") from None
     shared = raw.get(GENERAL, {})
     unknown = sorted(set(shared) - set(GENERAL_KINDS))
     if unknown:

@@ -109,8 +109,17 @@ def _content(payload: dict, message_id: str, phone: str, max_chars: int) -> Inco
     if listed is not None:
         return _choice(message_id, phone, listed, "selectedRowId", "title", max_chars)
     media_type = next((name for name in MEDIA_FIELDS if payload.get(name) is not None), "other")
+    caption = _caption(payload.get(media_type))
+    if caption:  # a photo of the modem captioned "luz vermelha piscando" says it in words
+        return Incoming(message_id, phone, "text", text=caption[:max_chars], media_type=media_type)
     # Unknown content still gets an answer: a customer must never be left unanswered.
     return Incoming(message_id, phone, "media", media_type=media_type)
+
+
+def _caption(media: Any) -> str:
+    """The text typed under a photo, video or document, if any."""
+    caption = media.get("caption") if isinstance(media, dict) else None
+    return caption.strip() if isinstance(caption, str) else ""
 
 
 def _choice(

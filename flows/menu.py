@@ -52,11 +52,11 @@ def handle_anything_else(turn: Turn) -> str:
         return goodbye(turn) if turn.confirmed == "bye" else MAIN_MENU
     pending = turn.data.pop("pending", None)
     solved_at = turn.data.pop("reopen", None)
+    if solved_at and answers().says("continua", turn.text):
+        return reopen(turn, solved_at)  # "caiu de novo" right after a fix is that same problem
     intent = _new_request(turn, pending)
     if intent is not None:
         return turn.bot.jump(turn, intent)
-    if solved_at and answers().says("continua", turn.text):
-        return reopen(turn, solved_at)
     if pending:
         return _pending_answer(turn, pending)
     return _closing_answer(turn)

@@ -35,7 +35,8 @@ def test_list_reply_carries_the_row_id_and_title():
     "field, value",
     [
         ("audio", {"audioUrl": "https://x/a.ogg", "ptt": True}),
-        ("image", {"imageUrl": "https://x/i.jpg", "caption": "meu modem"}),
+        ("image", {"imageUrl": "https://x/i.jpg"}),
+        ("image", {"imageUrl": "https://x/i.jpg", "caption": "   "}),
         ("video", {"videoUrl": "https://x/v.mp4"}),
         ("document", {"documentUrl": "https://x/d.pdf", "fileName": "d.pdf"}),
         ("sticker", {"stickerUrl": "https://x/s.webp"}),
@@ -51,6 +52,19 @@ def test_media_is_a_media_message(field, value):
     message = parse_callback(payload)
 
     assert message.kind == "media"
+    assert message.media_type == field
+
+
+@pytest.mark.parametrize("field", ["image", "video", "document"])
+def test_a_caption_is_read_as_the_customer_text(field):
+    payload = load_fixture("text_message")
+    del payload["text"]
+    payload[field] = {"url": "https://x/f", "caption": " a luz ta vermelha "}
+
+    message = parse_callback(payload)
+
+    assert message.kind == "text"
+    assert message.text == "a luz ta vermelha"
     assert message.media_type == field
 
 
