@@ -83,6 +83,37 @@ class Answers:
         said = nlu.normalize(self.emoji_as_words(text))
         return any(pattern.search(said) for pattern in self.general[kind])
 
+    def find(self, kind: str, text: str) -> list[re.Match[str]]:
+        """Every match of the shared phrases of `kind` in the normalized `text`."""
+        said = nlu.normalize(self.emoji_as_words(text))
+        return [match for pattern in self.general[kind] for match in pattern.finditer(said)]
+
+    def in_mega(self, text: str) -> str:
+        """The normalized `text` with "1 giga" written as "1000" (speeds compare in Mega)."""
+        said = nlu.normalize(self.emoji_as_words(text))
+        for pattern in self.general["giga"]:
+            said = pattern.sub("1000", said)
+        return said
+
+    def speeds(self, text: str) -> list[int]:
+        """The speed figures the customer wrote, in Mega, in order ("deu 80 de 500")."""
+        said = self.in_mega(text)
+        found = {
+            m.start(1): int(m.group(1))
+            for p in self.general["velocidade"]
+            for m in p.finditer(said)
+        }
+        return [found[start] for start in sorted(found)]
+
+    def split(self, kind: str, text: str) -> list[str]:
+        """`text` cut where the shared phrases of `kind` occur (on the raw text, case-blind)."""
+        parts = [text]
+        for pattern in self.general[kind]:
+            parts = [
+                piece for part in parts for piece in re.split(pattern.pattern, part, flags=re.I)
+            ]
+        return [part for part in parts if part and part.strip()]
+
     def every_clause(self, kind: str, text: str) -> bool:
         """Whether each clause of `text` is wholly one of the shared phrases of `kind`."""
         clauses = self.clauses(text)
@@ -117,6 +148,12 @@ GENERAL_KINDS = (
     "encerrar",
     "nao_nome",
     "fim_do_nome",
+    "prefixo_do_nome",
+    "pular",
+    "outro_pedido",
+    "velocidade",
+    "giga",
+    "negacao_depois",
     "resposta_sozinha",
     "quebra",
     "motivo",
@@ -240,9 +277,9 @@ def check_states(known_states: set[str], path: Path = ANSWERS_FILE) -> None:
 
 
 # --- Reading the clauses ----------------------------------------------------------------
-def _negation_before(clause: str, start: int) -> str | None:
-    """The negation word that governs the word at `start`, if any."""
-    before = clause[:start].split()[-NEGATION_REACH:]
+def _negation_before(text: str) -> str | None:
+    """The negation word among the last few words of `text` (what comes before a hint)."""
+    before = text.split()[-NEGATION_REACH:]
     return next((word for word in reversed(before) if word in NEGATORS), None)
 
 
@@ -252,14 +289,33 @@ def _negated_after(clause: str, end: int) -> bool:
     return bool(after) and after[0] in NEGATORS
 
 
-def _evidence(clause: str, patterns: Patterns, meaning: bool) -> list[tuple[bool, str]]:
-    """Each hint found: its meaning (flipped by a governing negation) and what it covered."""
+def _negation_after(text: str) -> str | None:
+    """ "a luz vermelha não tem nenhuma": words right after a hint that deny it, if any."""
+    for pattern in answers().general["negacao_depois"]:
+        found = pattern.match(text)
+        if found:
+            return found.group(0)
+    return None
+
+
+def _evidence(clause: str, hints: list[tuple[Patterns, bool]]) -> list[tuple[bool, str]]:
+    """Each hint found, in order: its meaning (flipped by the negation that governs it) and
+    the words it used. A negation governs only up to the hint before or after it."""
+    matches = sorted(
+        (match.start(), match.end(), meaning)
+        for patterns, meaning in hints
+        for pattern in patterns
+        for match in pattern.finditer(clause)
+    )
     found = []
-    for pattern in patterns:
-        for match in pattern.finditer(clause):
-            negation = _negation_before(clause, match.start())
-            covered = match.group(0) + (f" {negation}" if negation else "")
-            found.append((meaning != bool(negation), covered))
+    consumed = 0  # where the words used by the previous hint end
+    for index, (start, end, meaning) in enumerate(matches):
+        next_start = matches[index + 1][0] if index + 1 < len(matches) else len(clause)
+        before = _negation_before(clause[max(consumed, 0) : start]) if start >= consumed else None
+        after = None if before else _negation_after(clause[end:next_start])
+        covered = clause[start:end] + (f" {before or after}" if before or after else "")
+        found.append((meaning != bool(before or after), covered))
+        consumed = end + (len(after) if after else 0)
     return found
 
 
@@ -269,9 +325,7 @@ def _hints(words: QuestionWords, clauses: list[str]) -> tuple[set[bool], list[st
     rest = []
     for clause in clauses:
         leftover = clause
-        for meaning, covered in _evidence(clause, words.yes, True) + _evidence(
-            clause, words.no, False
-        ):
+        for meaning, covered in _evidence(clause, [(words.yes, True), (words.no, False)]):
             meanings.add(meaning)
             for word in covered.split():
                 leftover = re.sub(rf"\b{re.escape(word)}\b", " ", leftover, count=1)
@@ -310,10 +364,12 @@ def read_hints(words: QuestionWords, text: str) -> tuple[bool | None, bool]:
         return True, False  # decisive phrases both ways
     meanings, rest = _hints(words, clauses)
     meanings |= _standalone(rest)
-    maybe = any(pattern.search(" ; ".join(clauses)) for pattern in words.maybe)
-    if len(meanings) == 1 and not maybe:
+    if len(meanings) == 1:
         return meanings.pop(), True
-    return (True, False) if meanings or maybe else (None, False)
+    if meanings:
+        return True, False  # hints pointing both ways
+    maybe = any(pattern.search(" ; ".join(clauses)) for pattern in words.maybe)
+    return (True, False) if maybe else (None, False)
 
 
 def read_yes_no(words: QuestionWords, text: str) -> tuple[bool | None, bool]:
@@ -408,7 +464,7 @@ def _named_in(words: QuestionWords, clauses: list[str]) -> set[int]:
                 spans += [
                     (index, m.start(), m.end(), number)
                     for m in pattern.finditer(clause)
-                    if not _negation_before(clause, m.start())
+                    if not _negation_before(clause[: m.start()])
                     and not _negated_after(clause, m.end())
                 ]
     # A match inside a longer match of another option does not count ("das 8 às 12").
@@ -442,7 +498,6 @@ def recalled(state: str, texts: list[str]) -> bool | None:
     found: set[bool] = set()
     for text in texts:
         for clause in answers().clauses(text):
-            evidence = _evidence(clause, words.recall_yes, True)
-            evidence += _evidence(clause, words.recall_no, False)
+            evidence = _evidence(clause, [(words.recall_yes, True), (words.recall_no, False)])
             found.update(meaning for meaning, _ in evidence)
     return found.pop() if len(found) == 1 else None

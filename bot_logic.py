@@ -22,7 +22,6 @@ sending is the caller's job.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -56,8 +55,6 @@ __all__ = ["CONFIRM", "END", "HUMAN", "BotLogic", "Step", "Turn"]
 
 log = logging.getLogger("theo.bot")
 
-# Where free words may start a second request to offer later ("e a segunda via também").
-REQUEST_BREAK = re.compile(r"[,.;!?\n]+|\s(?:e|tambem|alem disso|e tambem|mais)\s", re.IGNORECASE)
 RECALLED_TEXTS = 4  # the customer's last messages in a flow that may answer a later question
 
 
@@ -310,11 +307,12 @@ class BotLogic:
 
     def _remember_second_request(self, turn: Turn, intent: str) -> None:
         """Keep a second request of the same message, to offer it when this flow ends."""
-        for part in REQUEST_BREAK.split(turn.text):
-            other = nlu.detect_intent(part) if part and part.strip() else None
-            if other is not None and _family(other) != _family(intent):
-                turn.data["pending"] = other
-                return
+        for clause in answers().clauses(turn.text):
+            for part in answers().split("outro_pedido", clause):
+                other = nlu.detect_intent(part)
+                if other is not None and _family(other) != _family(intent):
+                    turn.data["pending"] = other
+                    return
 
     # -- asking the next question --
     def _enter(self, turn: Turn, state: str) -> None:

@@ -329,8 +329,10 @@ class _YesNo:
     def weigh(self, said: str) -> bool | None:
         """Decide from the words found; an explicit negation wins over a result word."""
         words = {_squeeze(word) for word in said.split()}
+        if self.no_phrases.search(said):
+            return False  # "deixa quieto", "não, só isso": a whole phrase that declines
         affirmed = bool(words & self.affirm) or bool(self.yes_phrases.search(said))
-        denied = bool(words & self.deny) or bool(self.no_phrases.search(said))
+        denied = bool(words & self.deny)
         if denied and affirmed:
             return False if self.denied_result.search(said) else None
         if denied:

@@ -30,7 +30,6 @@ CANCEL_CONFIRM = "cancel_confirm"
 CANCEL_REASON = "cancel_reason"
 CHANGE_CHOICE = "change_choice"
 PLAN_MENU_INTENTS = nlu.PLAN_MENU_INTENTS
-SKIP_WORDS = {"pular", "pula", "pulo", "nao", "nenhum", "prefiro nao", "nao quero dizer", "-"}
 KEEP_PLAN = 0  # "então não quero mudar": the change list's way out
 
 
@@ -99,7 +98,7 @@ def handle_cancel_reason(turn: Turn) -> str:
         turn.say("plano.cancelamento_desistiu")  # "mudei de ideia, não quero mais cancelar"
         return CLOSING
     reason = turn.text.strip()
-    if nlu.normalize(reason) in SKIP_WORDS or not reason:
+    if not reason or answers().says("pular", reason):
         reason = ""
     details = {"customer": turn.data.get("customer_id", ""), "reason": scrub(reason)}
     turn.record("cancellation", details)

@@ -37,11 +37,6 @@ COVERAGE_CEP = "coverage_cep"
 COVERAGE_CONTRACT = "coverage_contract"
 CEP_STATES = frozenset({SALES_CEP, COVERAGE_CEP})
 PLANS = "planos"  # the answers table of words that name a plan
-GIGA = re.compile(r"\b1 ?(gb|g|giga|gbps)\b|\b(giga|gbps)\b|\bmil\b")
-NAME_PREFIX = re.compile(
-    r"^(meu nome e|me chamo|eu sou o|eu sou a|eu sou|sou o|sou a|aqui e o|aqui e a|aqui e"
-    r"|e o|e a)\s+"
-)
 
 
 # --- Reading a CEP and a plan ------------------------------------------------------------
@@ -89,8 +84,8 @@ def plan_named(text: str, plans: list[Plan], *, current: str = "") -> Plan | Non
     """
     if not plans:
         return None
-    said = GIGA.sub("1000", nlu.normalize(text))
-    kept = GIGA.sub("1000", affirmed(text))  # "o de 300 não, quero o de 500"
+    said = answers().in_mega(text)
+    kept = answers().in_mega(affirmed(text))  # "o de 300 não, quero o de 500"
     named = [plan for plan in plans if _names_plan(kept, plan)]
     if len(named) != 1:
         named = [plan for plan in plans if _names_plan(said, plan)]
@@ -189,9 +184,9 @@ def clean_name(text: str) -> tuple[str, str]:
     text = " ".join(text.split())
     first, _, note = _split_note(text)
     words = first.split()
-    prefix = NAME_PREFIX.match(nlu.normalize(first))
+    prefix = answers().find("prefixo_do_nome", first)
     if prefix:
-        words = words[len(prefix.group(1).split()) :]
+        words = words[len(prefix[0].group(0).split()) :]
     name = " ".join(words).strip(" ,.!")
     if not looks_like_name(name):
         raise Invalid(content.text("vendas.nome_invalido"))

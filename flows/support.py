@@ -7,17 +7,16 @@ booked only for an account that is neither suspended nor inside a known outage.
 
 from __future__ import annotations
 
-import re
-
 import content
 import understanding as nlu
-from answers import read_option, yes_no
+from answers import answers, read_option, yes_no
 from business_data import Customer
 from conversation import (
     Flow,
     Invalid,
     Step,
     Turn,
+    Unsure,
     ask_menu,
     ask_short,
     ask_yes_no,
@@ -45,13 +44,6 @@ VISIT_DOCUMENT = "visit_document"
 VISIT_PERIOD = "visit_period"
 
 SUPPORT_MENU_INTENTS = nlu.SUPPORT_MENU_INTENTS
-# A speed figure: after a verb of measuring ("deu 80", "pago 500") or before a unit ("80 mega").
-SPEED_FIGURE = re.compile(
-    r"\b(?:deu|veio|vem|vindo|chegou|chega|bateu|bate|ta|esta|ficou|fica|passou|passa|de|so"
-    r"|apenas|pago|plano|contratei|assinei)\s(?:uns |umas |so |quase |tipo )?(\d{1,5})\b"
-    r"|\b(\d{1,5}) ?(?:mega|megas|mb|mbps|m|giga)\b"
-)
-GIGA = re.compile(r"\b1 ?(gb|giga|gbps)\b")
 ANY_PERIOD = "qualquer"
 PERIODS = ("manhã", "tarde", ANY_PERIOD)  # recorded for the team; 3 is "tanto faz"
 
@@ -174,14 +166,18 @@ def speed_ratio(turn: Turn) -> float | None:
         return None
     if nlu.parse_choice(turn.text, 2) is not None:
         return None  # "1" / "2" answer the question, they are not speeds
-    said = GIGA.sub("1000 mega", nlu.normalize(turn.text))
-    figures = [int(a or b) for a, b in SPEED_FIGURE.findall(said)]
-    figures = [n for n in figures if 1 <= n <= 10_000]
+    figures = [n for n in answers().speeds(turn.text) if 1 <= n <= 10_000]
     if len(figures) == 1:
         customer = known_customer(turn)
         plan = turn.bot.business.plan(customer.plan_id) if customer else None
-        figures += [plan.speed_mbps] if plan else []
-    if len(figures) != 2 or max(figures) == 0:
+        if plan is None:  # "deu 30" with no plan to compare: ask rather than guess
+            raise Unsure(
+                content.text("suporte.confirmar_velocidade", velocidade=figures[0]),
+                [content.text("geral.sim"), content.text("geral.nao")],
+                [True, False],
+            )
+        figures.append(plan.speed_mbps)
+    if len(figures) != 2:
         return None
     return min(figures) / max(figures)
 
@@ -201,8 +197,11 @@ def handle_modem_power(turn: Turn) -> str:
     turned_on = yes_no(turn)
     turn.data["diagnosis"] = []
     note_answer(turn, "Modem ligou após conferir energia?", turned_on)
-    if turned_on and nlu.detect_intent(turn.text) == nlu.SEM_INTERNET:
+    problem = nlu.detect_intent(turn.text) if turned_on else None
+    if problem in (nlu.SEM_INTERNET, nlu.SUPORTE):
         return enter_no_internet(turn)  # "tá ligado, mas sem internet": diagnose the connection
+    if problem == nlu.LENTA:
+        return SLOW_WHERE
     if turned_on:
         return resolved(turn, "suporte.modem_ligou")
     return start_visit(turn, "modem_desligado")

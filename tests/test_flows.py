@@ -693,7 +693,7 @@ def test_slow_after_restart_reads_how_customers_answer(chat, answer, expected):
         ("ficou abaixo", "reinicie o modem"),
         ("deu bem menos", "reinicie o modem"),
         ("não, ficou acima da metade", "5 GHz"),
-        ("deu 80 mega", "Compare o resultado"),
+        ("deu 80 mega", "*80 Mega* ficou abaixo da metade"),  # no plan known: confirm
         ("não tenho cabo", "perto do roteador"),
     ],
 )
