@@ -120,6 +120,12 @@ class Answers:
         patterns = self.general[kind]
         return bool(clauses) and all(any(p.fullmatch(c) for p in patterns) for c in clauses)
 
+    def plain_answer(self, text: str) -> bool:
+        """Whether the whole message is a plain yes or no ("sim", "não, não", "👍")."""
+        clauses = self.clauses(text)
+        alone = self.general["resposta_sozinha"]
+        return bool(clauses) and all(any(p.fullmatch(c) for p in alone) for c in clauses)
+
     def emoji_as_words(self, text: str) -> str:
         for emoji, word in self.emoji.items():
             text = text.replace(emoji, f" {word} ")
@@ -154,6 +160,8 @@ GENERAL_KINDS = (
     "velocidade",
     "giga",
     "negacao_depois",
+    "negado",
+    "desistir",
     "resposta_sozinha",
     "quebra",
     "motivo",

@@ -74,6 +74,8 @@ def _family(intent: str) -> str:
     """The main-menu option an intent belongs to (all support problems are one)."""
     if intent in nlu.SUPPORT_MENU_INTENTS:
         return nlu.SUPORTE
+    if intent == nlu.COBERTURA:
+        return nlu.CONTRATAR  # coverage leads on to contracting: one subject
     return nlu.PLANO if intent in nlu.PLAN_MENU_INTENTS else intent
 
 
@@ -246,9 +248,9 @@ class BotLogic:
         values = pending["values"]
         turn.session.state = pending["state"]
         picked = choice(turn, len(values))
-        if picked is None and values == [True, False]:
-            answer = nlu.parse_yes_no(turn.text)
-            picked = None if answer is None else (1 if answer else 2)
+        if picked is None and values == [True, False] and answers().plain_answer(turn.text):
+            picked = 1 if nlu.parse_yes_no(turn.text) else 2
+        # Anything else is a fresh answer to the question itself ("na verdade não voltou").
         if picked is not None:
             turn.confirmed = values[picked - 1]
         return self._answer(turn, self.steps[turn.state])
@@ -261,6 +263,9 @@ class BotLogic:
             return target
         if not problem.strike:
             return self._say_and_ask_again(turn, problem.message)
+        if answers().every_clause("desistir", turn.text):
+            turn.say("geral.tudo_bem")  # "ah tá, esquece": the request is dropped, not wrong
+            return CLOSING
         if step.none_of_these is not None and answers().says("nenhuma", turn.text):
             return step.none_of_these(turn)
         if answers().says("chamado", turn.text):
@@ -309,6 +314,8 @@ class BotLogic:
         """Keep a second request of the same message, to offer it when this flow ends."""
         for clause in answers().clauses(turn.text):
             for part in answers().split("outro_pedido", clause):
+                if answers().says("negado", part):
+                    continue  # "não é boleto não": not a request
                 other = nlu.detect_intent(part)
                 if other is not None and _family(other) != _family(intent):
                     turn.data["pending"] = other
@@ -334,7 +341,6 @@ class BotLogic:
         answer = recalled(state, turn.data.get("said", []))
         if answer is None:
             return False
-        turn.data["said"] = []  # each thing said answers one question only
         turn.say("geral.ja_disse", resposta=content.text(f"lembrado.{state}.{str(answer).lower()}"))
         turn.confirmed = answer
         self._enter(turn, self._answer(turn, step))

@@ -64,9 +64,14 @@ def document_step(state: str, ask_key: str, on_found: FoundHandler, *, back: str
     """
 
     def handle(turn: Turn) -> str:
-        if not any(ch.isdigit() for ch in turn.text) and answers().says("sem_documento", turn.text):
-            turn.data["no_document"] = True
-            return not_found(turn, state)
+        if not any(ch.isdigit() for ch in turn.text):
+            if answers().says("sem_documento", turn.text):
+                turn.data["document_masked"] = (
+                    ""  # DOC_NOT_FOUND says there is none, not "not found"
+                )
+                return not_found(turn, state)
+            if answers().says("esperar", turn.text):  # "peraí, vou pegar o documento"
+                raise Invalid(content.text("geral.aguardando"), may_jump=False, strike=False)
         customer = document_customer(turn)
         return not_found(turn, state) if customer is None else on_found(turn, customer)
 
@@ -91,11 +96,11 @@ def not_found(turn: Turn, retry_state: str) -> str:
 
 
 def ask_not_found(turn: Turn) -> list[Reply]:
-    if turn.data.pop("no_document", False):
-        intro = content.text("documento.sem_documento")
-    else:
-        masked = turn.data.get("document_masked", "")
+    masked = turn.data.get("document_masked", "")
+    if masked:
         intro = content.text("documento.nao_cadastrado", documento=masked)
+    else:
+        intro = content.text("documento.sem_documento")
     found = content.menu("nao_encontrado")
     return [content.choice_reply("", found.options, list_title=found.title, intro=intro)]
 

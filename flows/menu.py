@@ -73,6 +73,8 @@ def _new_request(turn: Turn, pending: str | None) -> str | None:
 
 def _pending_answer(turn: Turn, pending: str) -> str:
     """Yes: start the request kept from earlier; no: the usual closing question."""
+    if answers().every_clause("encerrar", turn.text):
+        return goodbye(turn)  # "obrigado" to "quer ver isso agora?"
     said = turn.message.choice_id or turn.text
     answer = nlu.parse_yes_no(said)
     if answer is None:

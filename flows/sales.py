@@ -143,10 +143,22 @@ def enter_sales(turn: Turn) -> str:
 def handle_sales_cep(turn: Turn) -> str:
     """Coverage decides: plans to choose from, or an offer to be notified."""
     turn.data["cep"] = read_cep(turn)
-    if not turn.bot.business.plans_for_cep(turn.data["cep"]):
+    plans = turn.bot.business.plans_for_cep(turn.data["cep"])
+    if not plans:
         return SALES_NOTIFY
     turn.say("vendas.coberto", cep=format_cep(turn.data["cep"]))
-    return SALES_PLAN
+    return _plan_said_before(turn, plans) or SALES_PLAN
+
+
+def _plan_said_before(turn: Turn, plans: list[Plan]) -> str | None:
+    """A plan named earlier ("quanto custa o de 1 giga?") is not asked again: go to the name."""
+    named = {plan_named(text, plans) for text in turn.data.get("said", [])} - {None}
+    if len(named) != 1:
+        return None
+    plan = named.pop()
+    turn.data["plan"] = plan.id
+    turn.say("vendas.plano_escolhido", plano=plan.name)
+    return SALES_NAME
 
 
 def handle_sales_plan(turn: Turn) -> str:
@@ -180,30 +192,34 @@ def handle_sales_name(turn: Turn) -> str:
 
 
 def clean_name(text: str) -> tuple[str, str]:
-    """The name and the rest of the message ("…, pode me ligar à tarde?" is a note)."""
-    text = " ".join(text.split())
-    first, _, note = _split_note(text)
-    words = first.split()
-    prefix = answers().find("prefixo_do_nome", first)
+    """The name and the rest of the message as a note.
+
+    The name is the first piece of the message (between punctuation) that looks
+    like one: "ok, Marcos Vinicius" skips the "ok"; in "meu nome é João, pode me
+    ligar à tarde?" the request is the note.
+    """
+    pieces = [piece.strip() for piece in re.split(r"[,;.!?\n]+| - ", text) if piece.strip()]
+    for index, piece in enumerate(pieces):
+        name, tail = _name_in(piece)
+        if looks_like_name(name):
+            note = " ".join([tail, *pieces[index + 1 :]]).strip(" ,.-")
+            return name, note
+    raise Invalid(content.text("vendas.nome_invalido"))
+
+
+def _name_in(piece: str) -> tuple[str, str]:
+    """(name, what follows it) in one piece: the lead-in words dropped, a request cut off."""
+    words = piece.split()
+    prefix = answers().find("prefixo_do_nome", piece)
     if prefix:
         words = words[len(prefix[0].group(0).split()) :]
-    name = " ".join(words).strip(" ,.!")
-    if not looks_like_name(name):
-        raise Invalid(content.text("vendas.nome_invalido"))
-    return name, note.strip(" ,.-")
-
-
-def _split_note(text: str) -> tuple[str, str, str]:
-    """(name part, separator, note): the name ends at punctuation or where a request starts."""
-    cut = re.search(r"[,;.!?\n]| - ", text)
-    head = text[: cut.start()] if cut else text
-    said = nlu.normalize(head)
+    said = nlu.normalize(" ".join(words))
     for pattern in answers().general["fim_do_nome"]:
         found = pattern.search(said)
         if found and found.start() > 0:
-            words = len(said[: found.start()].split())
-            head = " ".join(head.split()[:words])
-    return head, "", text[len(head) :]
+            kept = len(said[: found.start()].split())
+            return " ".join(words[:kept]), " ".join(words[kept:])
+    return " ".join(words), ""
 
 
 def looks_like_name(name: str) -> bool:

@@ -208,6 +208,11 @@ def handle_modem_power(turn: Turn) -> str:
 
 
 # --- 2.4 Outro problema -------------------------------------------------------------------
+def carries_description(text: str) -> bool:
+    """ "Como troco a senha do wifi?" already describes it; "outro problema" does not."""
+    return len(nlu.normalize(text).split()) >= 5
+
+
 def handle_other_describe(turn: Turn) -> str:
     """Record the described problem as a ticket and hand over to a person."""
     description = turn.text.strip()
@@ -313,6 +318,7 @@ FLOW = Flow(
             back=SUPPORT_MENU,
             free_text=True,
             person_on_request=False,  # it records the description, then hands over anyway
+            answer_in_request=carries_description,
         ),
         VISIT_DOCUMENT: document_step(
             VISIT_DOCUMENT, "documento.pedir_visita", visit_for, back=SUPPORT_MENU
