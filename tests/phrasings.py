@@ -46,6 +46,7 @@ CANCEL_REASON = "cancel_reason"
 CHANGE_CHOICE = "change_choice"
 BOLETO_DOCUMENT = "boleto_document"
 SUPPORT_DOCUMENT = "support_document"
+VISIT_DOCUMENT = "visit_document"
 PLAN_DOCUMENT = "plan_document"
 DOC_NOT_FOUND = "doc_not_found"
 ANYTHING_ELSE = "anything_else"
@@ -81,6 +82,10 @@ SETUP: dict[str, dict] = {
     CANCEL_REASON: {**MARIA, "plan_action": "cancel"},
     CHANGE_CHOICE: {**MARIA, "plan_action": "change"},
     BOLETO_DOCUMENT: {},
+    SUPPORT_DOCUMENT: {},
+    PLAN_DOCUMENT: {"plan_action": "cancel"},
+    VISIT_DOCUMENT: {"visit_problem": "sem_internet", "diagnosis": []},
+    OTHER_DESCRIBE: {},
     ANYTHING_ELSE: {},
     DOC_NOT_FOUND: {},
 }
@@ -693,6 +698,80 @@ ROWS: dict[str, list[tuple]] = {
         ("volta pro inicio", MAIN_MENU),
         ("deixa, volta pro menu", MAIN_MENU),
         ("como assim? eu sou cliente ha 5 anos", (HUMAN, DOC_NOT_FOUND, BOLETO_DOCUMENT, CONFIRM)),
+    ],
+}
+
+# Added with the conversation-engine work: the other document questions and the description.
+ROWS |= {
+    SUPPORT_DOCUMENT: [
+        ("529.982.247-25", RED_LIGHT),
+        ("meu cpf e 52998224725 e a net ta fora desde cedo", RED_LIGHT),
+        ("ta no nome da minha esposa 628 194 821 12", RED_LIGHT),
+        ("186.091.390-34", ANYTHING_ELSE),  # suspended: the invoices, no diagnosis
+        ("cnpj da loja 11.222.333/0001-81", RED_LIGHT),
+        ("123.456.789-09", DOC_NOT_FOUND),
+        ("529.982.247-2", SUPPORT_DOCUMENT),
+        ("52998224726", SUPPORT_DOCUMENT),
+        ("nao sei o cpf dele de cabeca", DOC_NOT_FOUND, "says:atendente"),
+        ("peraí q vou pegar", SUPPORT_DOCUMENT),
+        ("???", SUPPORT_DOCUMENT),
+        ("alo", SUPPORT_DOCUMENT),
+        ("pra que vc quer meu cpf?", SUPPORT_DOCUMENT),
+        ("quero falar com uma pessoa", HUMAN),
+        ("menu", MAIN_MENU),
+        ("voltar", SUPPORT_MENU),
+        ("na verdade quero a segunda via", (BOLETO_DOCUMENT, ANYTHING_ELSE)),
+    ],
+    PLAN_DOCUMENT: [
+        ("529.982.247-25", CANCEL_CONFIRM),
+        ("é 52998224725", CANCEL_CONFIRM),
+        ("cpf do titular: 628.194.821-12", CANCEL_CONFIRM),
+        ("11222333000181", CANCEL_CONFIRM),
+        ("123.456.789-09", DOC_NOT_FOUND),
+        ("000.000.000-00", PLAN_DOCUMENT),
+        ("529 982 247", PLAN_DOCUMENT),
+        ("nao tenho o cpf agora", DOC_NOT_FOUND, "says:atendente"),
+        ("o contrato ta no nome do meu pai, nao sei o cpf", DOC_NOT_FOUND),
+        ("calma ai q vou procurar", PLAN_DOCUMENT),
+        ("bom dia", PLAN_DOCUMENT),
+        ("quero falar com atendente", HUMAN),
+        ("desisti, nao quero mais cancelar", (ANYTHING_ELSE, MAIN_MENU, PLAN_DOCUMENT)),
+        ("voltar", PLAN_MENU),
+        ("sair", END),
+    ],
+    VISIT_DOCUMENT: [
+        ("529.982.247-25", VISIT_PERIOD),
+        ("meu cpf 52998224725", VISIT_PERIOD),
+        ("628 194 821 12", VISIT_PERIOD),
+        ("186.091.390-34", ANYTHING_ELSE),  # suspended: no visit, the invoices instead
+        ("123.456.789-09", DOC_NOT_FOUND),
+        ("529.982.247-24", VISIT_DOCUMENT),
+        ("123", VISIT_DOCUMENT),
+        ("nao sei de cabeca o cpf", DOC_NOT_FOUND),
+        ("espera um minutinho", VISIT_DOCUMENT),
+        ("??", VISIT_DOCUMENT),
+        ("pra que precisa disso?", VISIT_DOCUMENT),
+        ("me liga que eu passo", HUMAN),
+        ("cnpj 11.222.333/0001-81", VISIT_PERIOD),
+        ("menu", MAIN_MENU),
+        ("tchau", END),
+    ],
+    OTHER_DESCRIBE: [
+        ("a senha do wifi nao funciona mais", HUMAN, "ticket"),
+        ("o cabo da rua caiu com a chuva", HUMAN, "ticket"),
+        ("quero mudar o modem de lugar", HUMAN, "ticket"),
+        ("o tecnico nao veio ontem", HUMAN, "ticket"),
+        ("meu telefone fixo ta mudo", HUMAN, "ticket"),
+        ("a tv nao pega os canais", HUMAN, "ticket"),
+        ("nao consigo entrar no app de vcs", HUMAN, "ticket"),
+        ("o roteador ta esquentando muito", HUMAN, "ticket"),
+        ("queria trocar o nome da rede", HUMAN, "ticket"),
+        ("o repetidor nao conecta", HUMAN, "ticket"),
+        ("cobraram visita que eu nao pedi", HUMAN, "ticket"),
+        ("aparece conectado sem internet no celular", HUMAN, "ticket"),
+        ("ok", OTHER_DESCRIBE),
+        ("menu", MAIN_MENU),
+        ("voltar", SUPPORT_MENU),
     ],
 }
 
