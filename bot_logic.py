@@ -150,6 +150,18 @@ class BotLogic:
                 return self._ask_to_confirm(turn, unsure)
         return state
 
+    def jump_to_words(self, turn: Turn, intent: str) -> str:
+        """Start the request free words name; one read through a corrected typo is confirmed."""
+        if nlu.intent_is_guessed(turn.text):
+            subject = content.text(f"assuntos.{intent}")
+            raise Unsure(
+                content.text("geral.confirmar_assunto", assunto=subject),
+                [content.text("geral.sim"), content.text("geral.nao")],
+                [intent, ""],
+                jump=True,
+            )
+        return self.jump(turn, intent)
+
     # -- a new conversation --
     def _greet(self, turn: Turn) -> None:
         protocol = turn.data["protocol"]
@@ -163,7 +175,7 @@ class BotLogic:
             return
         turn.say("geral.saudacao_direta", protocolo=protocol)
         self._remember_second_request(turn, intent)
-        self._enter(turn, self._jump_safely(turn, intent))
+        self._enter(turn, self._jump_safely(turn, intent, words=turn.message.choice_id is None))
 
     def _first_request(self, turn: Turn) -> str | None:
         """What the first message asks: words, a main-menu number, or a tap on an old menu."""
@@ -175,9 +187,9 @@ class BotLogic:
                 return nlu.MAIN_MENU_INTENTS[picked - 1]
         return nlu.detect_intent(turn.text)  # a tap's title names its option ("Internet lenta")
 
-    def _jump_safely(self, turn: Turn, intent: str) -> str:
+    def _jump_safely(self, turn: Turn, intent: str, *, words: bool = True) -> str:
         try:
-            return self.jump(turn, intent)
+            return self.jump_to_words(turn, intent) if words else self.jump(turn, intent)
         except Unsure as unsure:
             return self._ask_to_confirm(turn, unsure)
 
@@ -236,7 +248,7 @@ class BotLogic:
     # -- confirmation of an unsure reading --
     def _ask_to_confirm(self, turn: Turn, unsure: Unsure) -> str:
         """Ask which reading was meant; the answer goes back to the step that was unsure."""
-        turn.data["confirm"] = {"state": turn.state, "values": unsure.values}
+        turn.data["confirm"] = {"state": turn.state, "values": unsure.values, "jump": unsure.jump}
         log.info("unsure reading at %s: asking to confirm", turn.state)
         turn.out.append(content.choice_reply(unsure.question, unsure.labels, style="buttons"))
         turn.session.state = CONFIRM
@@ -251,9 +263,18 @@ class BotLogic:
         if picked is None and values == [True, False] and answers().plain_answer(turn.text):
             picked = 1 if nlu.parse_yes_no(turn.text) else 2
         # Anything else is a fresh answer to the question itself ("na verdade não voltou").
+        if pending.get("jump") and picked is not None:
+            return self._confirmed_request(turn, values[picked - 1])
         if picked is not None:
             turn.confirmed = values[picked - 1]
         return self._answer(turn, self.steps[turn.state])
+
+    def _confirmed_request(self, turn: Turn, intent: str) -> str:
+        """Yes: start the request read through a typo; no: back to the question."""
+        if intent:
+            return self.jump(turn, intent)
+        turn.say("geral.entao_nao")
+        return self._again(turn)
 
     # -- answers that do not fit --
     def _fallback(self, turn: Turn, step: Step, problem: Invalid) -> str:

@@ -49,11 +49,14 @@ class Invalid(Exception):
 class Unsure(Exception):
     """The answer could mean either of `values`: ask `question` with `labels` as options."""
 
-    def __init__(self, question: str, labels: list[str], values: list[Any]) -> None:
+    def __init__(
+        self, question: str, labels: list[str], values: list[Any], *, jump: bool = False
+    ) -> None:
         super().__init__(question)
         self.question = question
         self.labels = labels
         self.values = values
+        self.jump = jump  # the values are intents to start (a request read through a typo)
 
 
 @dataclass

@@ -95,6 +95,7 @@ __all__ = [
     "Words",
     "detect_command",
     "detect_intent",
+    "intent_is_guessed",
     "normalize",
     "parse_choice",
     "parse_yes_no",
@@ -406,7 +407,13 @@ class Understanding:
 
     def detect_intent(self, text: str) -> str | None:
         """The most specific intent the free words name, or None when nothing is clear."""
-        padded = " " + self._prepare(text)
+        return self._detect(" " + self._prepare(text))
+
+    def intent_is_guessed(self, text: str) -> bool:
+        """True when the intent found rests on a typo correction: worth confirming."""
+        return self.detect_intent(text) != self._detect(" " + self._prepare(text, correct=False))
+
+    def _detect(self, padded: str) -> str | None:
         matches = self._find_matches(padded)
         kept = [m for m in matches if self._keep(m, matches, padded) and m.intent != IGNORED]
         if not any(m.strong for m in kept) and self._loose_words(padded, kept) > MAX_LOOSE_WORDS:
@@ -426,11 +433,12 @@ class Understanding:
         found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=limit)
         return found[0] if found else word
 
-    def _prepare(self, text: str) -> str:
+    def _prepare(self, text: str, *, correct: bool = True) -> str:
         """Normalized sentences joined by " ; " (phrases never span two), typos corrected."""
         sentences = (self.normalize(part) for part in _SENTENCE_BREAK.split(text[:MAX_CHARS]))
         joined = " ; ".join(sentence for sentence in sentences if sentence)
-        return " ".join(self._correct(word) for word in joined.split()[:MAX_WORDS])
+        words = joined.split()[:MAX_WORDS]
+        return " ".join(self._correct(word) for word in words) if correct else " ".join(words)
 
     def _find_matches(self, padded: str) -> list[_Match]:
         return [
@@ -504,3 +512,8 @@ def detect_command(text: str) -> str | None:
 def detect_intent(text: str) -> str | None:
     """The most specific intent the customer's free words name, or None when nothing is clear."""
     return _DEFAULT.detect_intent(text)
+
+
+def intent_is_guessed(text: str) -> bool:
+    """True when the intent of `text` rests on a corrected typo ("bolto" read as "boleto")."""
+    return _DEFAULT.intent_is_guessed(text)

@@ -54,21 +54,15 @@ def handle_anything_else(turn: Turn) -> str:
     solved_at = turn.data.pop("reopen", None)
     if solved_at and answers().says("continua", turn.text):
         return reopen(turn, solved_at)  # "caiu de novo" right after a fix is that same problem
-    intent = _new_request(turn, pending)
+    picked = None if pending else choice(turn, len(MAIN_MENU_INTENTS))
+    if picked is not None:
+        return turn.bot.jump(turn, MAIN_MENU_INTENTS[picked - 1])
+    intent = nlu.detect_intent(turn.text)
     if intent is not None:
-        return turn.bot.jump(turn, intent)
+        return turn.bot.jump_to_words(turn, intent)
     if pending:
         return _pending_answer(turn, pending)
     return _closing_answer(turn)
-
-
-def _new_request(turn: Turn, pending: str | None) -> str | None:
-    """A menu number (when no yes/no is pending) or words naming a request."""
-    if not pending:
-        picked = choice(turn, len(MAIN_MENU_INTENTS))
-        if picked is not None:
-            return MAIN_MENU_INTENTS[picked - 1]
-    return nlu.detect_intent(turn.text)
 
 
 def _pending_answer(turn: Turn, pending: str) -> str:

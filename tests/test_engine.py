@@ -307,3 +307,22 @@ def test_a_lead_keeps_the_name_and_the_request_that_came_with_it(chat):
     assert lead.details["name"] == "João da Silva"
     assert re.search("ligar", lead.details["note"])
     assert chat.state() == "anything_else"
+
+
+def test_a_request_read_through_a_typo_is_confirmed_first(chat):
+    answer = chat.say("cancelr meu plano")
+
+    assert content.text("geral.confirmar_assunto", assunto="o cancelamento") in answer
+    assert chat.state() == "confirm"
+    chat.say("sim")
+    assert chat.state() == "plan_document"
+
+
+def test_declining_a_typo_reading_goes_back_to_the_question(chat):
+    chat.say("oi")
+    chat.say("cotratar internet")
+
+    answer = chat.say("nao")
+
+    assert content.text("geral.entao_nao") in answer
+    assert chat.state() == "main_menu"
