@@ -260,7 +260,8 @@ class BotLogic:
         values = pending["values"]
         turn.session.state = pending["state"]
         picked = choice(turn, len(values))
-        if picked is None and values == [True, False] and answers().plain_answer(turn.text):
+        yes_no = pending.get("jump") or values == [True, False]
+        if picked is None and yes_no and answers().plain_answer(turn.text):
             picked = 1 if nlu.parse_yes_no(turn.text) else 2
         # Anything else is a fresh answer to the question itself ("na verdade não voltou").
         if pending.get("jump") and picked is not None:
