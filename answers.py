@@ -38,8 +38,8 @@ GENERAL = "geral"  # the table of words every question shares
 EMOJI = "emoji"  # the table of emoji read as words ("🔴" is "vermelho")
 NOT_STATES = frozenset({"planos"})  # tables of words that belong to no single question
 # How many words before a hint a negation still governs it, inside one clause.
-NEGATION_REACH = 3
-NEGATORS = frozenset({"nao", "nem", "nenhum", "nenhuma", "nunca", "jamais", "sem"})
+NEGATION_REACH = 4
+NEGATORS = frozenset({"nao", "nem", "nenhum", "nenhuma", "nunca", "jamais", "sem", "nada"})
 PUNCTUATION_BREAK = re.compile(r"[,;:!?\n()]+|(?<!\d)\.|\.(?!\d)")
 Patterns = tuple[re.Pattern[str], ...]
 
@@ -95,15 +95,11 @@ class Answers:
             said = pattern.sub("1000", said)
         return said
 
-    def speeds(self, text: str) -> list[int]:
-        """The speed figures the customer wrote, in Mega, in order ("deu 80 de 500")."""
+    def speeds(self, text: str, kind: str = "velocidade") -> list[int]:
+        """The speed figures of `kind` the customer wrote, in Mega, in order ("deu 80")."""
         said = self.in_mega(text)
-        found = {
-            m.start(1): int(m.group(1))
-            for p in self.general["velocidade"]
-            for m in p.finditer(said)
-        }
-        return [found[start] for start in sorted(found)]
+        found = {m.start(1): int(m.group(1)) for p in self.general[kind] for m in p.finditer(said)}
+        return [found[start] for start in sorted(found) if 1 <= found[start] <= 10_000]
 
     def split(self, kind: str, text: str) -> list[str]:
         """`text` cut where the shared phrases of `kind` occur (on the raw text, case-blind)."""
@@ -119,6 +115,11 @@ class Answers:
         clauses = self.clauses(text)
         patterns = self.general[kind]
         return bool(clauses) and all(any(p.fullmatch(c) for p in patterns) for c in clauses)
+
+    def without_echoed_question(self, text: str) -> str:
+        """`text` without a part that repeats the question ("luz vermelha? não")."""
+        kept = re.sub(r"[^?.!,;\n]*\?", " ", text)
+        return kept if self.clauses(kept) else text
 
     def plain_answer(self, text: str) -> bool:
         """Whether the whole message is a plain yes or no ("sim", "não, não", "👍")."""
@@ -162,6 +163,9 @@ GENERAL_KINDS = (
     "negacao_depois",
     "negado",
     "desistir",
+    "duvida",
+    "correcao",
+    "velocidade_plano",
     "resposta_sozinha",
     "quebra",
     "motivo",
@@ -344,8 +348,9 @@ def _hints(words: QuestionWords, clauses: list[str]) -> tuple[set[bool], list[st
 def _standalone(clauses: list[str]) -> set[bool]:
     """The "sim"/"não" that stand alone as a clause ("não, tá tudo verde")."""
     alone = answers().general["resposta_sozinha"]
+    # "quero não" reads as neither yes nor no word by word: only a plain yes is a yes.
     return {
-        bool(nlu.parse_yes_no(clause))
+        nlu.parse_yes_no(clause) is True
         for clause in clauses
         if clause and any(pattern.fullmatch(clause) for pattern in alone)
     }
@@ -364,6 +369,7 @@ def _sure(words: QuestionWords, clauses: list[str]) -> set[bool]:
 
 def read_hints(words: QuestionWords, text: str) -> tuple[bool | None, bool]:
     """(answer, sure) from the question's phrases and lone yes/no words; (None, False) if none."""
+    text = answers().without_echoed_question(text)
     clauses = answers().clauses(text)
     decided = _sure(words, clauses)
     if len(decided) == 1:
@@ -373,11 +379,21 @@ def read_hints(words: QuestionWords, text: str) -> tuple[bool | None, bool]:
     meanings, rest = _hints(words, clauses)
     meanings |= _standalone(rest)
     if len(meanings) == 1:
-        return meanings.pop(), True
+        return meanings.pop(), not answers().says("duvida", text)  # "acho que é vermelha"
     if meanings:
         return True, False  # hints pointing both ways
     maybe = any(pattern.search(" ; ".join(clauses)) for pattern in words.maybe)
-    return (True, False) if maybe else (None, False)
+    return (True, False) if maybe or _reads_after_typo_fix(words, text) else (None, False)
+
+
+def _reads_after_typo_fix(words: QuestionWords, text: str) -> bool:
+    """Whether hints appear once typos are corrected ("vermelah"): worth a confirmation."""
+    fixed = nlu.corrected(text)
+    if fixed == nlu.normalize(text):
+        return False
+    return bool(
+        _sure(words, answers().clauses(fixed)) or _hints(words, answers().clauses(fixed))[0]
+    )
 
 
 def read_yes_no(words: QuestionWords, text: str) -> tuple[bool | None, bool]:
@@ -411,6 +427,8 @@ def yes_no(turn: Turn) -> bool:
 
 def _plain_answer(turn: Turn, words: QuestionWords) -> bool:
     """No phrase of the question: waiting, cannot answer, another request, or sim/não."""
+    if answers().plain_answer(turn.text):  # "quero não", "claro que sim"
+        return _standalone(answers().clauses(turn.text)) == {True}
     if answers().says("esperar", turn.text):  # "ok, peraí vou fazer" is not a "yes"
         raise Invalid(content.text("geral.aguardando"), may_jump=False, strike=False)
     said = nlu.normalize(turn.text)
@@ -418,8 +436,8 @@ def _plain_answer(turn: Turn, words: QuestionWords) -> bool:
         raise Invalid(content.text(words.cannot_answer_key), may_jump=False)
     invalid = content.text(words.invalid_key or "geral.sim_ou_nao_invalido")
     intent = nlu.detect_intent(turn.text)
-    if intent is not None and intent not in words.own_intents:
-        raise Invalid(invalid)  # another request: the engine starts it
+    if intent is not None:  # "quero um técnico" is a request, not a "quero" = yes
+        raise Invalid(invalid, may_jump=intent not in words.own_intents)
     usual = nlu.parse_yes_no(answers().emoji_as_words(turn.text))
     if usual is None:
         raise Invalid(invalid, may_jump=False)
@@ -434,7 +452,7 @@ def read_option(turn: Turn, titles: Sequence[str]) -> int:
     phrase: Unsure between them.
     """
     words = answers().words(turn.state)
-    picked = options_named(words, turn.text)
+    picked = options_named(words, turn.text) or _other_than_negated(words, turn.text, titles)
     if len(picked) == 1:
         return picked.pop()
     said = nlu.normalize(turn.text)
@@ -453,6 +471,18 @@ def read_option(turn: Turn, titles: Sequence[str]) -> int:
     raise Invalid(content.text(invalid) if invalid else expected_choice(len(titles)))
 
 
+def _option_negated(clause: str, start: int, end: int) -> bool:
+    return bool(_negation_before(clause[:start]) or _negated_after(clause, end))
+
+
+def _other_than_negated(words: QuestionWords, text: str, titles: Sequence[str]) -> set[int]:
+    """ "Não posso à tarde" at a two-option menu names the other option."""
+    if len(titles) != 2:
+        return set()
+    refused = _named_in(words, answers().clauses(text), negated=True) & {1, 2}
+    return {1, 2} - refused if len(refused) == 1 else set()
+
+
 def options_named(words: QuestionWords, text: str) -> set[int]:
     """The option numbers named in `text`, not negated, ignoring a reason ("porque…") if needed."""
     clauses = answers().clauses(text)
@@ -464,7 +494,8 @@ def options_named(words: QuestionWords, text: str) -> set[int]:
     return named
 
 
-def _named_in(words: QuestionWords, clauses: list[str]) -> set[int]:
+def _named_in(words: QuestionWords, clauses: list[str], *, negated: bool = False) -> set[int]:
+    """The options named in `clauses` (or, with `negated`, the ones named under a negation)."""
     spans: list[tuple[int, int, int, int]] = []  # clause, start, end, option
     for index, clause in enumerate(clauses):
         for number, patterns in words.options.items():
@@ -472,8 +503,7 @@ def _named_in(words: QuestionWords, clauses: list[str]) -> set[int]:
                 spans += [
                     (index, m.start(), m.end(), number)
                     for m in pattern.finditer(clause)
-                    if not _negation_before(clause[: m.start()])
-                    and not _negated_after(clause, m.end())
+                    if negated == _option_negated(clause, m.start(), m.end())
                 ]
     # A match inside a longer match of another option does not count ("das 8 às 12").
     return {

@@ -93,6 +93,7 @@ __all__ = [
     "VOCABULARY",
     "Understanding",
     "Words",
+    "corrected",
     "detect_command",
     "detect_intent",
     "intent_is_guessed",
@@ -409,6 +410,10 @@ class Understanding:
         """The most specific intent the free words name, or None when nothing is clear."""
         return self._detect(" " + self._prepare(text))
 
+    def corrected(self, text: str) -> str:
+        """`text` normalized with typos of keywords corrected ("vermelah" -> "vermelha")."""
+        return self._prepare(text).replace(" ; ", ", ")
+
     def intent_is_guessed(self, text: str) -> bool:
         """True when the intent found rests on a typo correction: worth confirming."""
         return self.detect_intent(text) != self._detect(" " + self._prepare(text, correct=False))
@@ -512,6 +517,11 @@ def detect_command(text: str) -> str | None:
 def detect_intent(text: str) -> str | None:
     """The most specific intent the customer's free words name, or None when nothing is clear."""
     return _DEFAULT.detect_intent(text)
+
+
+def corrected(text: str) -> str:
+    """`text` normalized, with typos of keywords corrected; sentences kept apart by commas."""
+    return _DEFAULT.corrected(text)
 
 
 def intent_is_guessed(text: str) -> bool:

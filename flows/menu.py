@@ -48,8 +48,8 @@ def handle_main_menu(turn: Turn) -> str:
 
 def handle_anything_else(turn: Turn) -> str:
     """After a flow: a new request, the pending one, the problem back again, or goodbye."""
-    if turn.confirmed is not None:  # the customer picked at "encerrar?"
-        return goodbye(turn) if turn.confirmed == "bye" else MAIN_MENU
+    if turn.confirmed is not None:  # the customer answered "posso encerrar?"
+        return goodbye(turn) if turn.confirmed else MAIN_MENU
     pending = turn.data.pop("pending", None)
     solved_at = turn.data.pop("reopen", None)
     if solved_at and answers().says("continua", turn.text):
@@ -97,7 +97,7 @@ def _closing_answer(turn: Turn) -> str:
     raise Unsure(  # "não, ..." with more words we could not read: never end on a guess
         content.text("geral.confirmar_encerrar"),
         [content.text("geral.encerrar_sim"), content.text("geral.encerrar_nao")],
-        ["bye", "menu"],
+        [True, False],  # True: yes, close
     )
 
 

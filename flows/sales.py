@@ -36,6 +36,7 @@ SALES_NOTIFY = "sales_notify"
 COVERAGE_CEP = "coverage_cep"
 COVERAGE_CONTRACT = "coverage_contract"
 CEP_STATES = frozenset({SALES_CEP, COVERAGE_CEP})
+NOT_IN_A_NAME = re.compile(r"[^\w\s.'-]|[\d_]")  # emoji and symbols are not part of a name
 PLANS = "planos"  # the answers table of words that name a plan
 
 
@@ -89,6 +90,8 @@ def plan_named(text: str, plans: list[Plan], *, current: str = "") -> Plan | Non
     named = [plan for plan in plans if _names_plan(kept, plan)]
     if len(named) != 1:
         named = [plan for plan in plans if _names_plan(said, plan)]
+    if len(named) > 1 and answers().says("correcao", text):
+        named = [_last_named(text, named)]  # "o de 300... não, pera, melhor o de 500"
     if len(named) > 1:
         named = [plan for plan in named if plan.id != current]
     if len(named) == 1:
@@ -101,6 +104,15 @@ def plan_named(text: str, plans: list[Plan], *, current: str = "") -> Plan | Non
     if _says(by_words.get(3, ()), said):
         return max(plans, key=lambda plan: plan.speed_mbps)
     return None
+
+
+def _last_named(text: str, plans: list[Plan]) -> Plan:
+    """Of the plans named in `text`, the one named last."""
+    for clause in reversed(answers().clauses(text)):
+        named = [plan for plan in plans if _names_plan(answers().in_mega(clause), plan)]
+        if len(named) == 1:
+            return named[0]
+    return plans[-1]
 
 
 def _says(patterns: tuple[re.Pattern[str], ...], said: str) -> bool:
@@ -209,6 +221,7 @@ def clean_name(text: str) -> tuple[str, str]:
 
 def _name_in(piece: str) -> tuple[str, str]:
     """(name, what follows it) in one piece: the lead-in words dropped, a request cut off."""
+    piece = NOT_IN_A_NAME.sub(" ", piece)  # "Juliana 😊" is "Juliana"
     words = piece.split()
     prefix = answers().find("prefixo_do_nome", piece)
     if prefix:

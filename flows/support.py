@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import content
 import understanding as nlu
-from answers import answers, read_option, yes_no
+from answers import answers, read_hints, read_option, yes_no
 from business_data import Customer
 from conversation import (
     Flow,
@@ -146,8 +146,7 @@ def handle_slow_where(turn: Turn) -> str:
 
 def handle_slow_speed_test(turn: Turn) -> str:
     """Below half the contracted speed: stability test; otherwise Wi-Fi tips."""
-    ratio = speed_ratio(turn)
-    below_half = ratio < 0.5 if ratio is not None else yes_no(turn)
+    below_half = speed_below_half(turn)
     note_answer(turn, "Teste por cabo abaixo da metade do contratado?", below_half)
     if below_half:
         return SLOW_STABILITY
@@ -156,30 +155,42 @@ def handle_slow_speed_test(turn: Turn) -> str:
     return CLOSING
 
 
+def speed_below_half(turn: Turn) -> bool:
+    """The customer's words when they answer plainly ("não, deu 280"), else their figures."""
+    if turn.confirmed is not None or turn.message.choice_id is not None:
+        return yes_no(turn)
+    answer, sure = read_hints(answers().words(turn.state), turn.text)
+    if answer is not None and sure:
+        return answer
+    ratio = speed_ratio(turn)
+    return ratio < 0.5 if ratio is not None else yes_no(turn)
+
+
 def speed_ratio(turn: Turn) -> float | None:
     """The measured speed over the contracted one, from the figures in the message.
 
-    "veio 80 de 500" and "não passou de 100 e eu pago 500" give both figures; a
-    lone figure ("deu 40 mega") is compared with the plan of a known customer.
+    "veio 80 de 500" and "deu 100, o plano é 500" give both figures; a lone
+    measure ("deu 40 mega") is compared with the plan of a known customer.
     """
-    if turn.confirmed is not None or turn.message.choice_id is not None:
-        return None
     if nlu.parse_choice(turn.text, 2) is not None:
         return None  # "1" / "2" answer the question, they are not speeds
-    figures = [n for n in answers().speeds(turn.text) if 1 <= n <= 10_000]
-    if len(figures) == 1:
+    measured = answers().speeds(turn.text)
+    contracted = answers().speeds(turn.text, "velocidade_plano")
+    if len(measured) >= 2 and not contracted:  # "veio 80 de 500"
+        measured, contracted = measured[:1], [max(measured)]
+    if not measured:
+        return None
+    if not contracted:
         customer = known_customer(turn)
         plan = turn.bot.business.plan(customer.plan_id) if customer else None
         if plan is None:  # "deu 30" with no plan to compare: ask rather than guess
             raise Unsure(
-                content.text("suporte.confirmar_velocidade", velocidade=figures[0]),
+                content.text("suporte.confirmar_velocidade", velocidade=measured[0]),
                 [content.text("geral.sim"), content.text("geral.nao")],
                 [True, False],
             )
-        figures.append(plan.speed_mbps)
-    if len(figures) != 2:
-        return None
-    return min(figures) / max(figures)
+        contracted = [plan.speed_mbps]
+    return min(measured) / max(contracted)
 
 
 def handle_slow_stability(turn: Turn) -> str:

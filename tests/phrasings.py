@@ -175,7 +175,7 @@ ROWS: dict[str, list[tuple]] = {
             FIBER_CHECK,
         ),
         ("ss ta vermelho 😩", FIBER_CHECK),
-        ("tem uma vermelah piscando", FIBER_CHECK),
+        ("tem uma vermelah piscando", (FIBER_CHECK, CONFIRM)),  # a typo-corrected word: confirm
         ("nao", MODEM_RESTART),
         ("n", MODEM_RESTART),
         ("nops", MODEM_RESTART),
@@ -854,4 +854,48 @@ WRONG_TURNS: list[tuple[str, str, str]] = [
     (SALES_CEP, "01310-100", SALES_NOTIFY),
     (SALES_CEP, "69900-000", SALES_PLAN),
     (DOC_NOT_FOUND, "nao quero tentar outro, me passa pra atendente", BOLETO_DOCUMENT),
+]
+
+# Second review round: negations around the hint, doubts, figures, closings, corrections.
+for state, extra in {
+    RED_LIGHT: [
+        ("luz vermelha? nao", MODEM_RESTART),
+        ("so a luz do power acesa", MODEM_RESTART),
+        ("vermelho nada, so verde", MODEM_RESTART),
+        ("nao to vendo luz vermelha nenhuma", MODEM_RESTART),
+        ("nao sei se e vermelha ou laranja", CONFIRM),
+        ("acho que tem uma vermelha", CONFIRM),
+    ],
+    SLOW_SPEED_TEST: [
+        ("quando ta funcionando da uns 400, o plano é 500", ANYTHING_ELSE),
+        ("nao, deu 280", ANYTHING_ELSE),
+        ("meu plano é de 500, nao ta abaixo da metade nao", ANYTHING_ELSE),
+        ("deu 90 mega no cabo e o plano é 500", SLOW_STABILITY),
+    ],
+    MODEM_POWER: [("ligou sim mas a internet nao voltou", (RED_LIGHT, CONFIRM))],
+    VISIT_PERIOD: [
+        ("nao posso a tarde", ANYTHING_ELSE, "visit:manha"),
+        ("so consigo ate meio dia", ANYTHING_ELSE, "visit:manha"),
+    ],
+    ANYTHING_ELSE: [
+        ("ok obrigado, tenha um bom dia", END),
+        ("ah blz entao ja ta tudo pago, valeu", END),
+        ("vou pagar agora entao, brigado", END),
+    ],
+    COVERAGE_CONTRACT: [("quero nao", ANYTHING_ELSE)],
+    SALES_NOTIFY: [("nao quero nao", ANYTHING_ELSE)],
+    SALES_PLAN: [("o de 300... nao pera, melhor o de 500", SALES_NAME, "plan=500-mega")],
+    SALES_NAME: [("Juliana 😊", ANYTHING_ELSE, "lead")],
+}.items():
+    ROWS[state] = [*ROWS[state], *extra]
+
+WRONG_TURNS += [
+    (RED_LIGHT, "nada vermelho aqui", FIBER_CHECK),
+    (RED_LIGHT, "nada de vermelho, ta tudo normal", FIBER_CHECK),
+    (RED_LIGHT, "quero um tecnico", FIBER_CHECK),
+    (RED_LIGHT, "nao acho que tenha vermelha", FIBER_CHECK),
+    (MODEM_POWER, "ligou sim mas a internet nao voltou", VISIT_PERIOD),
+    (SLOW_SPEED_TEST, "mas eu falei que da 400, nao ta abaixo da metade", SLOW_STABILITY),
+    (SLOW_SPEED_TEST, "nao, deu 280", SLOW_STABILITY),
+    (ANYTHING_ELSE, "nao precisa mais nada nao", MAIN_MENU),
 ]
