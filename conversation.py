@@ -159,6 +159,11 @@ def ask_short(state: str) -> Asker:
     return lambda turn: [content.yes_no_reply(content.text(f"curta.{state}"))]
 
 
+def yes_no_step(state: str, key: str, handle: Handler, *, back: str, recall: bool = False) -> Step:
+    """A yes/no question `key`, repeated briefly as `curta.<state>`."""
+    return Step(ask_yes_no(key), handle, back=back, brief=ask_short(state), recall=recall)
+
+
 def goodbye(turn: Turn) -> str:
     """Say goodbye with the protocol and close the conversation."""
     turn.say("geral.despedida", protocolo=turn.data["protocol"])

@@ -11,7 +11,7 @@ import content
 import understanding as nlu
 from business_data import Customer, Invoice
 from conversation import Flow, Turn
-from flows.identify import START, document_step, known_customer, say_known_document
+from flows.identify import START, document_step, with_customer
 from replies import Reply
 
 BOLETO_DOCUMENT = "boleto_document"
@@ -21,11 +21,7 @@ MAX_INVOICES_SHOWN = 3
 
 def enter_boleto(turn: Turn) -> str:
     """The invoices of the customer already identified, or ask the document."""
-    customer = known_customer(turn)
-    if customer is None:
-        return BOLETO_DOCUMENT
-    say_known_document(turn)
-    return answer_invoices(turn, customer)
+    return with_customer(turn, BOLETO_DOCUMENT, answer_invoices)
 
 
 def answer_invoices(turn: Turn, customer: Customer) -> str:

@@ -84,9 +84,13 @@ def known_customer(turn: Turn) -> Customer | None:
     return turn.bot.business.find_customer(document) if document else None
 
 
-def say_known_document(turn: Turn) -> None:
-    """Tell the customer the document given earlier is used again."""
+def with_customer(turn: Turn, document_state: str, on_found: FoundHandler) -> str:
+    """Go on with the customer identified earlier (saying so), or ask for the document."""
+    customer = known_customer(turn)
+    if customer is None:
+        return document_state
     turn.say("documento.ja_informado", documento=turn.data.get("document_masked", ""))
+    return on_found(turn, customer)
 
 
 def not_found(turn: Turn, retry_state: str) -> str:

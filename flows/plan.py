@@ -12,14 +12,13 @@ from conversation import (
     Step,
     Turn,
     ask_menu,
-    ask_short,
-    ask_yes_no,
     choice,
     say_text,
+    yes_no_step,
 )
 from flows.attendant import handoff
 from flows.boleto import CLOSING
-from flows.identify import START, document_step, known_customer, say_known_document
+from flows.identify import START, document_step, known_customer, with_customer
 from flows.sales import plan_by_answer, plan_named, plan_options
 from privacy import mask_name, scrub
 from replies import Reply
@@ -38,11 +37,7 @@ def enter_plan_action(action: str):
 
     def enter(turn: Turn) -> str:
         turn.data["plan_action"] = action
-        customer = known_customer(turn)
-        if customer is None:
-            return PLAN_DOCUMENT
-        say_known_document(turn)
-        return plan_action_for(turn, customer)
+        return with_customer(turn, PLAN_DOCUMENT, plan_action_for)
 
     return enter
 
@@ -155,11 +150,8 @@ FLOW = Flow(
         PLAN_DOCUMENT: document_step(
             PLAN_DOCUMENT, "documento.pedir_plano", plan_action_for, back=PLAN_MENU
         ),
-        CANCEL_CONFIRM: Step(
-            ask_yes_no("plano.confirmar_cancelamento"),
-            handle_cancel_confirm,
-            back=PLAN_MENU,
-            brief=ask_short(CANCEL_CONFIRM),
+        CANCEL_CONFIRM: yes_no_step(
+            CANCEL_CONFIRM, "plano.confirmar_cancelamento", handle_cancel_confirm, back=PLAN_MENU
         ),
         CANCEL_REASON: Step(
             say_text("plano.motivo"), handle_cancel_reason, back=PLAN_MENU, free_text=True

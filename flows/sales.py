@@ -19,10 +19,10 @@ from conversation import (
     Step,
     Turn,
     ask_short,
-    ask_yes_no,
     choice,
     expected_choice,
     say_text,
+    yes_no_step,
 )
 from documents import format_cep, parse_cep
 from flows.boleto import CLOSING
@@ -152,10 +152,15 @@ def enter_sales(turn: Turn) -> str:
     return SALES_CEP
 
 
+def covered_plans(turn: Turn) -> list[Plan]:
+    """Read the CEP in the message and keep it; the plans offered there (none: not covered)."""
+    turn.data["cep"] = read_cep(turn)
+    return turn.bot.business.plans_for_cep(turn.data["cep"]) or []
+
+
 def handle_sales_cep(turn: Turn) -> str:
     """Coverage decides: plans to choose from, or an offer to be notified."""
-    turn.data["cep"] = read_cep(turn)
-    plans = turn.bot.business.plans_for_cep(turn.data["cep"])
+    plans = covered_plans(turn)
     if not plans:
         return SALES_NOTIFY
     turn.say("vendas.coberto", cep=format_cep(turn.data["cep"]))
@@ -258,8 +263,7 @@ def handle_sales_notify(turn: Turn) -> str:
 
 def handle_coverage_cep(turn: Turn) -> str:
     """Covered: list the plans and offer to contract; not covered: offer notice."""
-    turn.data["cep"] = read_cep(turn)
-    plans = turn.bot.business.plans_for_cep(turn.data["cep"])
+    plans = covered_plans(turn)
     if not plans:
         return SALES_NOTIFY
     titles, prices = plan_options(plans)
@@ -320,11 +324,8 @@ FLOW = Flow(
             answer_in_request=carries_cep,
             same_question=CEP_STATES,
         ),
-        COVERAGE_CONTRACT: Step(
-            ask_yes_no("vendas.quer_contratar"),
-            handle_coverage_contract,
-            back=START,
-            brief=ask_short(COVERAGE_CONTRACT),
+        COVERAGE_CONTRACT: yes_no_step(
+            COVERAGE_CONTRACT, "vendas.quer_contratar", handle_coverage_contract, back=START
         ),
     },
     entries={nlu.CONTRATAR: enter_sales, nlu.COBERTURA: lambda turn: COVERAGE_CEP},

@@ -18,15 +18,14 @@ from conversation import (
     Turn,
     Unsure,
     ask_menu,
-    ask_short,
-    ask_yes_no,
     choice,
     pick,
     say_text,
+    yes_no_step,
 )
 from flows.attendant import handoff
 from flows.boleto import CLOSING, send_invoices
-from flows.identify import START, document_step, known_customer, say_known_document
+from flows.identify import START, document_step, known_customer, with_customer
 from hours import describe_moment
 from privacy import scrub
 
@@ -51,11 +50,7 @@ PERIODS = ("manhã", "tarde", ANY_PERIOD)  # recorded for the team; 3 is "tanto 
 # --- Entry points -------------------------------------------------------------------
 def enter_no_internet(turn: Turn) -> str:
     """No internet: check the account first (skip identification if already known)."""
-    customer = known_customer(turn)
-    if customer is None:
-        return SUPPORT_DOCUMENT
-    say_known_document(turn)
-    return check_connection(turn, customer)
+    return with_customer(turn, SUPPORT_DOCUMENT, check_connection)
 
 
 def handle_support_menu(turn: Turn) -> str:
@@ -240,11 +235,7 @@ def start_visit(turn: Turn, problem: str) -> str:
     """Diagnosis says a technician must come: identify the customer, then the period."""
     turn.data["visit_problem"] = problem
     turn.say("suporte.precisa_visita")
-    customer = known_customer(turn)
-    if customer is None:
-        return VISIT_DOCUMENT
-    say_known_document(turn)
-    return visit_for(turn, customer)
+    return with_customer(turn, VISIT_DOCUMENT, visit_for)
 
 
 def visit_for(turn: Turn, customer: Customer) -> str:
@@ -283,45 +274,32 @@ FLOW = Flow(
         SUPPORT_DOCUMENT: document_step(
             SUPPORT_DOCUMENT, "documento.pedir_suporte", check_connection, back=SUPPORT_MENU
         ),
-        RED_LIGHT: Step(
-            ask_yes_no("suporte.luz_vermelha"),
-            handle_red_light,
-            back=SUPPORT_MENU,
-            brief=ask_short(RED_LIGHT),
-            recall=True,
+        RED_LIGHT: yes_no_step(
+            RED_LIGHT, "suporte.luz_vermelha", handle_red_light, back=SUPPORT_MENU, recall=True
         ),
-        FIBER_CHECK: Step(
-            ask_yes_no("suporte.verificar_fibra"),
-            handle_fiber_check,
-            back=SUPPORT_MENU,
-            brief=ask_short(FIBER_CHECK),
+        FIBER_CHECK: yes_no_step(
+            FIBER_CHECK, "suporte.verificar_fibra", handle_fiber_check, back=SUPPORT_MENU
         ),
-        MODEM_RESTART: Step(
-            ask_yes_no("suporte.reiniciar_modem"),
+        MODEM_RESTART: yes_no_step(
+            MODEM_RESTART,
+            "suporte.reiniciar_modem",
             handle_modem_restart,
             back=SUPPORT_MENU,
-            brief=ask_short(MODEM_RESTART),
             recall=True,
         ),
         SLOW_WHERE: Step(ask_menu("lentidao"), handle_slow_where, back=SUPPORT_MENU),
-        SLOW_SPEED_TEST: Step(
-            ask_yes_no("suporte.teste_velocidade"),
-            handle_slow_speed_test,
-            back=SUPPORT_MENU,
-            brief=ask_short(SLOW_SPEED_TEST),
+        SLOW_SPEED_TEST: yes_no_step(
+            SLOW_SPEED_TEST, "suporte.teste_velocidade", handle_slow_speed_test, back=SUPPORT_MENU
         ),
-        SLOW_STABILITY: Step(
-            ask_yes_no("suporte.teste_estabilidade"),
+        SLOW_STABILITY: yes_no_step(
+            SLOW_STABILITY,
+            "suporte.teste_estabilidade",
             handle_slow_stability,
             back=SUPPORT_MENU,
-            brief=ask_short(SLOW_STABILITY),
             recall=True,
         ),
-        MODEM_POWER: Step(
-            ask_yes_no("suporte.modem_energia"),
-            handle_modem_power,
-            back=SUPPORT_MENU,
-            brief=ask_short(MODEM_POWER),
+        MODEM_POWER: yes_no_step(
+            MODEM_POWER, "suporte.modem_energia", handle_modem_power, back=SUPPORT_MENU
         ),
         OTHER_DESCRIBE: Step(
             say_text("suporte.descrever_problema"),
