@@ -47,7 +47,7 @@ class Metrics:
         self._guard = threading.Lock()
 
     def count_webhook(self, outcome: str) -> None:
-        """One more webhook that ended with `outcome` ("answered", "404"...)."""
+        """One more webhook that ended with `outcome` ("queued", "404"...)."""
         with self._guard:
             self.webhooks[outcome] += 1
 

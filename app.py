@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dotenv import load_dotenv
 from flask import Blueprint, Flask, current_app, jsonify
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -26,17 +28,24 @@ from bot_logic import BotLogic
 from business_data import BusinessData, load_business_data
 from config import Config, load_config
 from dedup import SeenMessages
+from delivery import Deliverer, RetryPolicy
 from hours import AttendanceHours
 from inbound import Incoming, PayloadError, delivery_failure, parse_callback
 from log_setup import configure_logging, message_context
+from outbox import Outbox
 from privacy import mask_phone
 from records import RecordsStore
 from replies import Reply
 from sessions import InMemorySessionStore, SessionStore
-from z_api_client import ConsoleSender, Sender, ZApiClient, ZApiError
+from z_api_client import ConsoleSender, Sender, ZApiClient
 
 log = logging.getLogger("theo.webhook")
+REPEAT_MIN_REPLIES = 3  # only long answers (a "segunda via" is ~7 messages) are shortened
 webhook = Blueprint("webhook", __name__)
+
+
+class StorageUnavailable(Exception):
+    """The replies could not be stored: the webhook answers 503 so Z-API delivers again."""
 
 
 @dataclass
@@ -49,39 +58,68 @@ class Theo:
     sessions: SessionStore
     records: RecordsStore
     seen: SeenMessages
+    outbox: Outbox
+    deliverer: Deliverer
     own_sends: SeenMessages = field(default_factory=SeenMessages)
 
     def process(self, message: Incoming) -> str:
-        """Handle one message and send the replies, one customer at a time."""
+        """Handle one message and store the replies; they are sent after the 200."""
         if message.kind == "takeover" and message.message_id in self.own_sends:
             return "ignored"  # our own send echoed back without fromApi: not an attendant
         with self.sessions.lock(message.phone):
-            replies = self._replies(message)
-            if not replies:
-                return "silent"
-            try:
-                self._remember_sends(self.sender.send(message.phone, replies))
-            except ZApiError as error:
-                log.error("sending to %s failed: %s", mask_phone(message.phone), error)
-                return "send_failed"
-            except Exception:
-                # Z-API must still get its 200: a 5xx would only bring the same callback back.
-                log.exception("sending to %s failed unexpectedly", mask_phone(message.phone))
-                return "send_failed"
-        return "answered"
+            replies = self._handle(message)
+        if not replies:
+            return "silent"
+        self._send_now()
+        return "queued"
 
-    def _remember_sends(self, message_ids: list[str]) -> None:
-        """Remember the ids Z-API gave our sends, to tell them from an attendant's."""
-        for message_id in message_ids or ():
-            self.own_sends.add(message_id)
+    def queue(self, phone: str, source_id: str, replies: list[Reply]) -> None:
+        """Store replies for `phone` (e.g. a notice outside a conversation) and wake the sender."""
+        self._store_replies(phone, source_id, replies)
+        self._send_now()
 
-    def _replies(self, message: Incoming) -> list[Reply]:
+    def _handle(self, message: Incoming) -> list[Reply]:
+        store = lambda replies: self._store_replies(message.phone, message.message_id, replies)  # noqa: E731
         try:
-            return self.bot.handle(message)
+            return self.bot.handle(message, deliver=store)
+        except StorageUnavailable:
+            raise
         except Exception:
             # A bug must not leave the customer unanswered nor make Z-API redeliver in a loop.
             log.exception("handling failed for %s", mask_phone(message.phone))
-            return [] if message.kind == "takeover" else [Reply(content.text("geral.erro_interno"))]
+            if message.kind == "takeover":
+                return []
+            replies = [Reply(content.text("geral.erro_interno"))]
+            store(replies)
+            return replies
+
+    def _store_replies(self, phone: str, source_id: str, replies: list[Reply]) -> None:
+        if not replies:
+            return
+        replies = self._shortened_if_repeated(phone, replies)
+        try:
+            self.outbox.enqueue(phone, source_id, replies, datetime.now(UTC))
+        except SQLAlchemyError as error:
+            log.error("storing replies for %s failed: %s", mask_phone(phone), type(error).__name__)
+            raise StorageUnavailable from error
+
+    def _shortened_if_repeated(self, phone: str, replies: list[Reply]) -> list[Reply]:
+        """The same long answer again within minutes: a pointer to it instead (fewer sends)."""
+        minutes = self.config.repeat_answer_minutes
+        if not minutes or len(replies) < REPEAT_MIN_REPLIES:
+            return replies
+        since = datetime.now(UTC) - timedelta(minutes=minutes)
+        already = self.outbox.recently_sent_text(phone, since)
+        if not all(reply.text in already for reply in replies[:-1]):
+            return replies
+        log.info("same answer again for %s: pointing to it", mask_phone(phone))
+        return [Reply(content.text("geral.resposta_repetida")), replies[-1]]
+
+    def _send_now(self) -> None:
+        if self.config.sender_mode == "inline":
+            self.deliverer.drain()
+        else:
+            self.deliverer.notify()
 
 
 def create_app(
@@ -113,8 +151,10 @@ def create_app(
     if simulator.is_enabled(config):
         app.register_blueprint(simulator.blueprint)
     app.register_error_handler(HTTPException, _http_error)
+    if config.sender_mode == "thread":
+        theo.deliverer.start()
     mode = "console (respostas no terminal)" if config.console_mode else "Z-API"
-    log.info("Theo ready, mode: %s", mode)
+    log.info("Theo ready, mode: %s, sender: %s", mode, config.sender_mode)
     return app
 
 
@@ -140,7 +180,19 @@ def _build(
         human_ttl_seconds=config.human_session_ttl_seconds,
         **clock_kwargs,
     )
-    return Theo(config, bot, sender or _sender(config), sessions, records, SeenMessages())
+    sender = sender or _sender(config)
+    outbox = Outbox(records.engine, sends_per_minute=config.sends_per_phone_per_minute)
+    own_sends = SeenMessages()
+    deliverer = Deliverer(
+        outbox,
+        sender,
+        concurrency=config.sender_concurrency,
+        policy=RetryPolicy(horizon=timedelta(hours=config.send_retry_hours)),
+        remember_sent=own_sends.add,
+    )
+    return Theo(
+        config, bot, sender, sessions, records, SeenMessages(), outbox, deliverer, own_sends
+    )
 
 
 def _sender(config: Config) -> Sender:
@@ -184,23 +236,41 @@ def receive(secret: str | None = None) -> tuple[Any, int]:
             log.warning("Z-API could not deliver to %s: %s", mask_phone(failure[0]), failure[1])
         return jsonify(status="ignored"), 200
     with message_context(message.message_id):
-        if not theo().seen.first_time(message.message_id):
-            log.info("duplicate delivery ignored")
-            return jsonify(status="duplicate"), 200
-        if limited := rate_limits.throttle(message, theo().sender, quiet=theo().bot.with_human):
-            return jsonify(status=limited), 200
-        return jsonify(status=theo().process(message)), 200
+        return _dispatch(message)
+
+
+def _dispatch(message: Incoming) -> tuple[Any, int]:
+    """Claim the message id, handle and store; done only once stored (else redelivery wins)."""
+    if not theo().seen.claim(message.message_id):
+        log.info("duplicate delivery ignored")
+        return jsonify(status="duplicate"), 200
+    try:
+        if limited := rate_limits.throttle(message, theo().queue, quiet=theo().bot.with_human):
+            status = limited
+        else:
+            status = theo().process(message)
+    except StorageUnavailable:
+        theo().seen.release(message.message_id)
+        return jsonify(error="storage_unavailable", detail="tente novamente"), 503
+    theo().seen.done(message.message_id)
+    return jsonify(status=status), 200
 
 
 @webhook.get("/health")
 def health() -> tuple[Any, int]:
-    """Liveness and database reachability, without any secret."""
+    """Liveness, database reachability and the gateway as the sender sees it, without secrets."""
     database_ok = theo().records.ping()
-    body = {
-        "status": "ok" if database_ok else "degraded",
+    gateway = theo().deliverer.health
+    body: dict[str, Any] = {
+        "status": "ok" if database_ok and not gateway.problem else "degraded",
         "mode": "console" if theo().config.console_mode else "zapi",
         "database": "ok" if database_ok else "unreachable",
+        "sender": theo().config.sender_mode,
     }
+    if gateway.problem:
+        body["reason"] = f"zapi: {gateway.problem}"
+    if database_ok:
+        body["outbox"] = theo().outbox.counts()
     return jsonify(body), 200 if database_ok else 503
 
 

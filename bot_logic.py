@@ -107,13 +107,19 @@ class BotLogic:
         self.steps = {**STEPS, **ENGINE_STEPS}
         check_states(set(self.steps))  # content/answers.toml names only real questions
 
-    def handle(self, message: Incoming) -> list[Reply]:
-        """Advance the conversation of `message.phone` and return Theo's replies."""
+    def handle(
+        self, message: Incoming, *, deliver: Callable[[list[Reply]], None] | None = None
+    ) -> list[Reply]:
+        """Advance the conversation of `message.phone` and return Theo's replies.
+
+        `deliver` stores the replies before the new state is saved: if storing
+        fails, the conversation stays where it was and the message can be redone.
+        """
         now = datetime.fromtimestamp(self.clock(), self.timezone)
         session = self.sessions.get(message.phone)
         if message.kind == "takeover":
             self._take_over(message, session, now)
-            return []
+            return []  # nothing to deliver: the state is saved
         if session is None:
             protocol = self.records.new_protocol(message.phone, now)
             turn = Turn(self, Session(state=START, data={"protocol": protocol}), message, now)
@@ -121,8 +127,11 @@ class BotLogic:
         else:
             turn = Turn(self, session, message, now)
             self._advance(turn)
+        replies = join_plain(turn.out)
+        if deliver is not None:
+            deliver(replies)
         self._store(turn)
-        return join_plain(turn.out)
+        return replies
 
     def with_human(self, phone: str) -> bool:
         """True while a person attends `phone` (Theo must not say anything)."""

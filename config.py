@@ -58,6 +58,13 @@ class Config:
     rate_limit_per_minute: int = 20
     redis_url: str = ""
     records_retention_days: int = 180
+    # Delivery: "thread" sends from worker threads in the web process, "inline" right after
+    # storing (tests, debugging), "off" when `python manage.py sender` runs apart.
+    sender_mode: str = "thread"
+    sender_concurrency: int = 8
+    send_retry_hours: float = 6.0
+    sends_per_phone_per_minute: int = 20
+    repeat_answer_minutes: int = 5
 
     @property
     def console_mode(self) -> bool:
@@ -65,6 +72,7 @@ class Config:
         return not (self.zapi_instance_id or self.zapi_token)
 
 
+SENDER_MODES = ("thread", "inline", "off")
 ENV_NAMES = {f.name: f.name.upper() for f in fields(Config)}
 
 
@@ -153,5 +161,12 @@ def _validate_security(config: Config) -> None:
     for name in ("rate_limit_per_minute", "records_retention_days"):
         if getattr(config, name) <= 0:
             raise ConfigError(f"{ENV_NAMES[name]} must be greater than zero")
+    if config.sender_mode not in SENDER_MODES:
+        raise ConfigError(f"SENDER_MODE must be one of {', '.join(SENDER_MODES)}")
+    for name in ("sender_concurrency", "send_retry_hours", "sends_per_phone_per_minute"):
+        if getattr(config, name) <= 0:
+            raise ConfigError(f"{ENV_NAMES[name]} must be greater than zero")
+    if config.repeat_answer_minutes < 0:
+        raise ConfigError("REPEAT_ANSWER_MINUTES cannot be negative")
     if config.redis_url and not config.redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL must start with redis:// or rediss://")

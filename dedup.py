@@ -48,6 +48,22 @@ class SeenMessages:
         with self._guard:
             return message_id in self._ids
 
+    def claim(self, message_id: str) -> bool:
+        """Take `message_id` for handling; False when it is handled or being handled already.
+
+        Marked done only by `done` once the new state and the replies are stored;
+        `release` (or a crash: the claim is in memory) lets a redelivery through.
+        """
+        return self.first_time(message_id)
+
+    def done(self, message_id: str) -> None:
+        """The message's state and replies are stored: redeliveries are duplicates now."""
+        self.add(message_id)
+
+    def release(self, message_id: str) -> None:
+        """Handling failed before anything was stored: let Z-API's redelivery through."""
+        self.forget(message_id)
+
     def forget(self, message_id: str) -> None:
         """Let `message_id` be processed again (its handling did not happen)."""
         with self._guard:

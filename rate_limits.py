@@ -26,7 +26,6 @@ from config import Config
 from inbound import Incoming
 from privacy import mask_phone
 from replies import Reply
-from z_api_client import Sender, ZApiError
 
 log = logging.getLogger("theo.limits")
 
@@ -105,8 +104,11 @@ def phone_limiter() -> PhoneLimiter:
     return current_app.extensions["theo_phone_limiter"]
 
 
+Queue = Callable[[str, str, list[Reply]], None]
+
+
 def throttle(
-    message: Incoming, sender: Sender, *, quiet: Callable[[str], bool] = lambda phone: False
+    message: Incoming, queue: Queue, *, quiet: Callable[[str], bool] = lambda phone: False
 ) -> str | None:
     """None to handle `message`; else "rate_limited", after one notice per window.
 
@@ -120,8 +122,6 @@ def throttle(
         return None
     log.info("rate limit reached for %s: %s", mask_phone(message.phone), verdict)
     if verdict == "notify" and not quiet(message.phone):
-        try:
-            sender.send(message.phone, [Reply(content.text(NOTICE_KEY))])
-        except ZApiError as error:
-            log.error("sending the slow-down notice failed: %s", error)
+        # Through the outbox like every reply: stored now, sent after the 200.
+        queue(message.phone, message.message_id, [Reply(content.text(NOTICE_KEY))])
     return "rate_limited"

@@ -132,6 +132,7 @@ def zapi_config(sqlite_path: Path, **overrides: object) -> Config:
         zapi_client_token=CLIENT_TOKEN,
         zapi_base_url=ZAPI_BASE,
         zapi_retries=0,
+        sender_mode="inline",
         webhook_secret=WEBHOOK_SECRET,
         sqlite_path=str(sqlite_path),
         **overrides,

@@ -46,8 +46,8 @@ def test_boleto_flow_end_to_end(theo_server):
         body = payload | {"messageId": f"E2E-{number}", "text": {"message": text}}
         response = requests.post(f"{base}{WEBHOOK_PATH}", json=body, timeout=10)
         assert response.status_code == 200
-        assert response.json()["status"] == "answered"
-        return [r["body"]["message"] for r in zapi.requests[before:]]
+        assert response.json()["status"] == "queued"
+        return [r["body"]["message"] for r in zapi.settled(before)]
 
     greeting = say(1, "Oi, boa tarde")
     assert "START Conecta" in greeting[0]
@@ -85,11 +85,13 @@ def test_boleto_flow_end_to_end(theo_server):
 
 
 def test_requests_are_recorded_in_postgres(theo_server, postgres_url):
-    base, _, _ = theo_server
+    base, zapi, _ = theo_server
     payload = load_fixture("text_message") | {"phone": "5511955550005"}
     for number, text in enumerate(["oi", "3", "69900-000", "sim"]):
         body = payload | {"messageId": f"PG-{number}", "text": {"message": text}}
+        before = len(zapi.requests)
         assert requests.post(f"{base}{WEBHOOK_PATH}", json=body, timeout=10).status_code == 200
+        assert zapi.settled(before)  # each answer is sent before the next message
 
     store = RecordsStore(postgres_url)
     try:

@@ -47,7 +47,7 @@ def bearer(token: str) -> dict:
 def test_right_secret_is_answered(client, zapi):
     response = client.post(WEBHOOK_PATH, json=load_fixture("text_message"))
 
-    assert response.get_json() == {"status": "answered"}
+    assert response.get_json() == {"status": "queued"}
     assert len(zapi.sent) == 1
 
 
@@ -109,7 +109,7 @@ def test_a_render_style_base64_secret_with_slash_and_plus_works(config, clock, z
 
     response = app.test_client().post(f"/webhook/{secret}", json=load_fixture("text_message"))
 
-    assert response.get_json() == {"status": "answered"}
+    assert response.get_json() == {"status": "queued"}
     assert app.config["THEO_WEBHOOK_PATH"] == f"/webhook/{secret}"
 
 
@@ -146,7 +146,7 @@ def test_callback_without_instance_id_passed_the_secret_and_is_handled(client, z
     payload = load_fixture("text_message")
     del payload["instanceId"]
 
-    assert client.post(WEBHOOK_PATH, json=payload).get_json() == {"status": "answered"}
+    assert client.post(WEBHOOK_PATH, json=payload).get_json() == {"status": "queued"}
 
 
 # --- Start-up refusal ---------------------------------------------------------------------
@@ -314,7 +314,7 @@ def test_metrics_count_webhook_outcomes_in_prometheus_format(config, clock, zapi
 
     text = response.get_data(as_text=True)
     assert response.content_type.startswith("text/plain; version=0.0.4")
-    assert 'theo_webhook_requests_total{outcome="answered"} 2' in text
+    assert 'theo_webhook_requests_total{outcome="queued"} 2' in text
     assert 'theo_webhook_requests_total{outcome="404"} 1' in text
     assert 'theo_webhook_requests_total{outcome="400"} 1' in text
     assert "theo_database_up 1" in text

@@ -84,7 +84,9 @@ class SimulatedCustomer:
 
 @pytest.fixture
 def console_app(tmp_path, clock):
-    config = load_config(environ={}, sqlite_path=str(tmp_path / "console.sqlite3"))
+    config = load_config(
+        environ={}, sqlite_path=str(tmp_path / "console.sqlite3"), sender_mode="inline"
+    )
     app = create_app(config, clock=clock)
     app.config.update(TESTING=True)
     yield app
@@ -152,7 +154,7 @@ def test_simulator_is_not_reachable_with_zapi_and_the_flag_off(client, path):
 
 # --- The API over the real pipeline ---------------------------------------------------
 def test_history_returns_theo_replies_in_order(customer):
-    assert customer.say("oi") == {"status": "answered"}
+    assert customer.say("oi") == {"status": "queued"}
     customer.say("1")
 
     replies = customer.history()["replies"]
@@ -271,12 +273,12 @@ def test_with_zapi_and_the_flag_on_simulated_customers_never_reach_whatsapp(
     simulated = SimulatedCustomer(zapi_simulator_client)
 
     assert simulated.webhook == "/simulator/api/webhook"  # the secret path stays on the server
-    assert simulated.say("oi") == {"status": "answered"}
+    assert simulated.say("oi") == {"status": "queued"}
     assert zapi.sent == []
     assert "START Conecta" in simulated.texts()[0]
 
     real = zapi_simulator_client.post(WEBHOOK_PATH, json=load_fixture("text_message"))
-    assert real.get_json() == {"status": "answered"}
+    assert real.get_json() == {"status": "queued"}
     assert [message.body["phone"] for message in zapi.sent] == [CUSTOMER_PHONE]
     history = zapi_simulator_client.get(f"/simulator/api/phones/{CUSTOMER_PHONE}/history")
     assert history.status_code == 400
@@ -324,7 +326,7 @@ def test_relay_runs_the_real_webhook_checks(zapi_simulator_client):
         simulated.webhook, json={**callback, "messageId": "SIM-2", "instanceId": "OTHER"}
     )
 
-    assert first.get_json() == {"status": "answered"}
+    assert first.get_json() == {"status": "queued"}
     assert again.get_json() == {"status": "duplicate"}
     assert other_instance.status_code == 403
 

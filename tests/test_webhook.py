@@ -25,7 +25,7 @@ def test_text_message_is_answered_through_zapi_with_headers(client, zapi):
     response = client.post(WEBHOOK_PATH, json=load_fixture("text_message"))
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "answered"}
+    assert response.get_json() == {"status": "queued"}
     [sent] = zapi.sent
     assert sent.url == ZAPI_PREFIX + "send-text"
     assert sent.headers["Client-Token"] == CLIENT_TOKEN
@@ -40,7 +40,7 @@ def test_same_message_id_twice_is_answered_once(client, zapi):
     first = client.post(WEBHOOK_PATH, json=payload)
     second = client.post(WEBHOOK_PATH, json=payload)
 
-    assert first.get_json() == {"status": "answered"}
+    assert first.get_json() == {"status": "queued"}
     assert second.status_code == 200
     assert second.get_json() == {"status": "duplicate"}
     assert len(zapi.sent) == 1
@@ -86,7 +86,7 @@ def test_flags_that_mean_ignore(client, zapi, change):
 def test_callback_type_is_matched_case_insensitively(client, zapi):
     payload = load_fixture("text_message") | {"type": "ReceivedCallBack"}
 
-    assert client.post(WEBHOOK_PATH, json=payload).get_json() == {"status": "answered"}
+    assert client.post(WEBHOOK_PATH, json=payload).get_json() == {"status": "queued"}
     assert len(zapi.sent) == 1
 
 
@@ -161,7 +161,9 @@ def test_health_reports_mode_and_database_without_secrets(client):
 
     assert response.status_code == 200
     body = response.get_json()
-    assert body == {"status": "ok", "mode": "zapi", "database": "ok"}
+    assert body["status"] == "ok" and body["mode"] == "zapi" and body["database"] == "ok"
+    assert body["sender"] == "inline"
+    assert set(body["outbox"]) == {"pending", "sending", "sent", "failed"}
     assert TOKEN not in response.get_data(as_text=True)
 
 
@@ -208,8 +210,9 @@ def test_unexpected_sender_bug_is_logged_and_answered_200(app, client, caplog):
     response = client.post(WEBHOOK_PATH, json=load_fixture("text_message"))
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "send_failed"}
+    assert response.get_json() == {"status": "queued"}
     assert "sender bug" in caplog.text
+    assert app.extensions["theo"].outbox.counts()["pending"] == 1  # kept, to be tried again
 
 
 def test_zapi_failure_is_logged_and_answered_200(client, zapi, caplog):
@@ -225,8 +228,13 @@ def test_zapi_failure_is_logged_and_answered_200(client, zapi, caplog):
         response = client.post(WEBHOOK_PATH, json=load_fixture("text_message"))
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "send_failed"}
+    assert response.get_json() == {"status": "queued"}
     assert TOKEN not in caplog.text
+    outbox = client.application.extensions["theo"].outbox
+    assert outbox.counts()["failed"] == 1  # refused for good: kept as failed, re-sendable
+    assert "client-token" in outbox.failed()[0].last_error
+    health = client.get("/health").get_json()
+    assert health["status"] == "degraded" and health["reason"] == "zapi: ZApiAuthError"
 
 
 def test_messages_of_one_phone_are_handled_one_at_a_time(app, client, zapi):
@@ -238,14 +246,14 @@ def test_messages_of_one_phone_are_handled_one_at_a_time(app, client, zapi):
     active = [0]
     guard = threading.Lock()
 
-    def slow_handle(message):
+    def slow_handle(message, **kwargs):
         with guard:
             active[0] += 1
             overlap.append(active[0])
         inside.release()
         try:
             threading.Event().wait(0.05)
-            return original(message)
+            return original(message, **kwargs)
         finally:
             with guard:
                 active[0] -= 1
@@ -271,13 +279,13 @@ def test_messages_of_one_phone_are_handled_one_at_a_time(app, client, zapi):
 
 
 def test_console_mode_prints_masked_replies_without_zapi(tmp_path, capsys):
-    config = load_config(environ={}, sqlite_path=str(tmp_path / "db.sqlite3"))
+    config = load_config(environ={}, sqlite_path=str(tmp_path / "db.sqlite3"), sender_mode="inline")
     app = create_app(config)
 
     response = app.test_client().post("/webhook", json=load_fixture("text_message"))
 
     assert config.console_mode
-    assert response.get_json() == {"status": "answered"}
+    assert response.get_json() == {"status": "queued"}
     printed = capsys.readouterr().out
     assert "START Conecta" in printed
     assert CUSTOMER_PHONE not in printed

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -30,6 +31,24 @@ class FakeZApiServer:
     def __exit__(self, *exc_info: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def settled(self, before: int, *, quiet: float = 0.4, timeout: float = 15.0) -> list[dict]:
+        """The requests after the first `before`, once they have stopped arriving.
+
+        Theo answers the webhook first and sends afterwards: a test waits for the sends.
+        """
+        deadline = time.monotonic() + timeout
+        seen, last_change = before, time.monotonic()
+        while time.monotonic() < deadline:
+            with self._lock:
+                count = len(self.requests)
+            if count != seen:
+                seen, last_change = count, time.monotonic()
+            elif count > before and time.monotonic() - last_change >= quiet:
+                break
+            time.sleep(0.02)
+        with self._lock:
+            return list(self.requests[before:])
 
     def texts(self) -> list[str]:
         with self._lock:

@@ -445,6 +445,23 @@
     return data.replies.length;
   }
 
+  // Theo answers the webhook first and sends afterwards: poll until its replies stop arriving.
+  async function awaitReplies(c, status) {
+    if (status !== "queued") return syncReplies(c);
+    const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    let total = 0;
+    let quietSince = null;
+    const started = performance.now();
+    while (performance.now() - started < 15000) {
+      const got = await syncReplies(c);
+      total += got;
+      if (got > 0) quietSince = performance.now();
+      else if (total > 0 && performance.now() - quietSince >= 600) break;
+      await pause(150);
+    }
+    return total;
+  }
+
   async function deliver(c, shown, content) {
     const item = addItem(c, { who: "customer", ...shown, at: new Date().toISOString(), status: "sending" });
     let result;
@@ -462,7 +479,7 @@
       return;
     }
     setStatus(item, "sent");
-    if ((await syncReplies(c)) > 0) setStatus(item, "read");
+    if ((await awaitReplies(c, result.body.status)) > 0) setStatus(item, "read");
     explainStatus(c, result.body.status);
     await refreshDebug(c);
   }

@@ -1,0 +1,309 @@
+"""The outbox: Theo's replies stored before the webhook answers, sent afterwards.
+
+Accept, store, then send (the transactional outbox): the webhook writes each
+reply as a row and answers 200; a sender (`delivery.py`) claims due rows and
+sends them, one customer's rows strictly in order, many customers in parallel.
+A row is only ever claimed by one sender: on Postgres with `FOR UPDATE SKIP
+LOCKED`, on SQLite (one process) behind a lock. A sender that dies mid-send
+leaves a lease that expires, and the row is claimed again.
+
+Rows are never deleted by sending: a reply whose retries ran out is kept as
+`failed`, listed for ops and re-sendable.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Engine,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from records import UtcDateTime, _BigId, metadata
+from replies import Option, Reply
+
+log = logging.getLogger("theo.outbox")
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+IN_FLIGHT = (PENDING, SENDING)
+
+outbox_table = Table(
+    "outbox",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("phone", String(64), nullable=False),
+    # The customer message that caused the reply (or a unique id for an alert): a message
+    # handled twice after a crash queues its replies once.
+    Column("source_id", String(200), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("body", JSON(), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    Column("last_error", String(300), nullable=False, default=""),
+    Column("sent_ids", JSON(), nullable=True),
+    UniqueConstraint("phone", "source_id", "position", name="uq_outbox_source"),
+    Index("ix_outbox_status_phone", "status", "phone"),
+    Index("ix_outbox_phone_sent_at", "phone", "sent_at"),
+    sqlite_autoincrement=True,
+)
+
+
+@dataclass(frozen=True)
+class OutgoingReply:
+    """One queued reply, as a sender claims it."""
+
+    id: int
+    phone: str
+    reply: Reply
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One row as ops see it (failed list, admin)."""
+
+    id: int
+    phone: str
+    status: str
+    attempts: int
+    created_at: datetime
+    last_error: str
+    text: str
+
+
+def reply_to_json(reply: Reply) -> dict[str, Any]:
+    """A Reply as plain JSON (the outbox column)."""
+    return {
+        "text": reply.text,
+        "options": [[o.id, o.title, o.description] for o in reply.options],
+        "style": reply.style,
+        "list_title": reply.list_title,
+        "list_button": reply.list_button,
+        "document_url": reply.document_url,
+        "document_name": reply.document_name,
+        "alone": reply.alone,
+    }
+
+
+def reply_from_json(body: dict[str, Any]) -> Reply:
+    """The Reply stored by `reply_to_json`."""
+    options = tuple(Option(*option) for option in body.get("options", []))
+    return Reply(
+        body["text"],
+        options=options,
+        style=body.get("style", "list"),
+        list_title=body.get("list_title", ""),
+        list_button=body.get("list_button", "Ver opções"),
+        document_url=body.get("document_url", ""),
+        document_name=body.get("document_name", ""),
+        alone=body.get("alone", False),
+    )
+
+
+class Outbox:
+    """Queued replies in the records database (SQLite or Postgres)."""
+
+    def __init__(self, engine: Engine, *, sends_per_minute: int = 20) -> None:
+        self.engine = engine
+        self.sends_per_minute = sends_per_minute
+        self._skip_locked = engine.dialect.name == "postgresql"
+        # SQLite has no row locks: one claim at a time inside this process.
+        self._claim_guard = threading.Lock()
+        outbox_table.create(engine, checkfirst=True)
+
+    def enqueue(
+        self, phone: str, source_id: str, replies: list[Reply], now: datetime | None = None
+    ) -> bool:
+        """Store `replies` for `phone` in order; False when `source_id` was queued already."""
+        if not replies:
+            return True
+        created = _utc(now)
+        rows = [
+            {
+                "phone": phone,
+                "source_id": source_id,
+                "position": position,
+                "body": reply_to_json(reply),
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": created,
+                "created_at": created,
+                "last_error": "",
+            }
+            for position, reply in enumerate(replies)
+        ]
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(outbox_table), rows)
+        except IntegrityError:
+            log.info("replies of this message were queued already")
+            return False
+        return True
+
+    def claim(
+        self, now: datetime, *, limit: int = 1, lease_seconds: float = 120
+    ) -> list[OutgoingReply]:
+        """Take up to `limit` due replies, each the oldest unsent one of its phone."""
+        now = _utc(now)
+        with self._claim_guard, self.engine.begin() as conn:
+            self._expire_leases(conn, now)
+            query = self._due_heads(now, limit)
+            rows = conn.execute(query).mappings().all()
+            if not rows:
+                return []
+            ids = [row["id"] for row in rows]
+            lease = now + timedelta(seconds=lease_seconds)
+            conn.execute(
+                update(outbox_table)
+                .where(outbox_table.c.id.in_(ids))
+                .values(status=SENDING, lease_until=lease)
+            )
+        return [_outgoing(row) for row in rows]
+
+    def mark_sent(self, row_id: int, sent_ids: list[str], now: datetime) -> None:
+        self._set(row_id, status=SENT, sent_at=_utc(now), sent_ids=sent_ids, lease_until=None)
+
+    def retry_later(self, row_id: int, error: str, at: datetime) -> None:
+        """Put the reply back in line (first of its phone) to be tried again at `at`."""
+        self._set(
+            row_id,
+            status=PENDING,
+            next_attempt_at=_utc(at),
+            lease_until=None,
+            last_error=error[:300],
+            attempts=outbox_table.c.attempts + 1,
+        )
+
+    def mark_failed(self, row_id: int, error: str) -> None:
+        """Give up on a reply: kept as failed and re-sendable; its phone's line moves on."""
+        self._set(
+            row_id,
+            status=FAILED,
+            lease_until=None,
+            last_error=error[:300],
+            attempts=outbox_table.c.attempts + 1,
+        )
+
+    def resend_failed(self, now: datetime, row_ids: list[int] | None = None) -> int:
+        """Queue failed replies again (all of them, or `row_ids`); return how many."""
+        query = update(outbox_table).where(outbox_table.c.status == FAILED)
+        if row_ids is not None:
+            query = query.where(outbox_table.c.id.in_(row_ids))
+        values = {"status": PENDING, "next_attempt_at": _utc(now), "attempts": 0}
+        with self.engine.begin() as conn:
+            return conn.execute(query.values(**values)).rowcount
+
+    def failed(self, limit: int = 100) -> list[OutboxRow]:
+        """The replies that could not be delivered, newest first."""
+        query = (
+            select(outbox_table)
+            .where(outbox_table.c.status == FAILED)
+            .order_by(outbox_table.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_row(row) for row in conn.execute(query).mappings()]
+
+    def counts(self) -> dict[str, int]:
+        """How many replies are in each state (for /health and /metrics)."""
+        query = select(outbox_table.c.status, func.count()).group_by(outbox_table.c.status)
+        with self.engine.connect() as conn:
+            found = dict(conn.execute(query).all())
+        return {status: int(found.get(status, 0)) for status in (PENDING, SENDING, SENT, FAILED)}
+
+    def recently_sent_text(self, phone: str, since: datetime) -> set[str]:
+        """The texts sent (or queued) to `phone` since `since`, to spot a repeated answer."""
+        query = select(outbox_table.c.body).where(
+            outbox_table.c.phone == phone,
+            outbox_table.c.created_at >= _utc(since),
+            outbox_table.c.status != FAILED,
+        )
+        with self.engine.connect() as conn:
+            return {body["text"] for body in conn.execute(query).scalars()}
+
+    # -- internals --
+    def _due_heads(self, now: datetime, limit: int) -> Any:
+        table = outbox_table
+        heads = (
+            select(func.min(table.c.id))
+            .where(table.c.status.in_(IN_FLIGHT))
+            .group_by(table.c.phone)
+        )
+        busy = (
+            select(table.c.phone)
+            .where(table.c.status == SENT, table.c.sent_at > now - timedelta(minutes=1))
+            .group_by(table.c.phone)
+            .having(func.count() >= self.sends_per_minute)
+        )
+        query = (
+            select(table)
+            .where(
+                table.c.id.in_(heads),
+                table.c.status == PENDING,
+                table.c.next_attempt_at <= now,
+                table.c.phone.not_in(busy),
+            )
+            .order_by(table.c.next_attempt_at, table.c.id)
+            .limit(limit)
+        )
+        return query.with_for_update(skip_locked=True) if self._skip_locked else query
+
+    def _expire_leases(self, conn: Any, now: datetime) -> None:
+        """Rows a dead sender was holding go back in line (sent at least once, never lost)."""
+        conn.execute(
+            update(outbox_table)
+            .where(outbox_table.c.status == SENDING, outbox_table.c.lease_until < now)
+            .values(status=PENDING, lease_until=None)
+        )
+
+    def _set(self, row_id: int, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(outbox_table).where(outbox_table.c.id == row_id).values(**values))
+
+
+def _utc(moment: datetime | None) -> datetime:
+    moment = moment or datetime.now(UTC)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _outgoing(row: Any) -> OutgoingReply:
+    return OutgoingReply(
+        id=row["id"],
+        phone=row["phone"],
+        reply=reply_from_json(row["body"]),
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+    )
+
+
+def _row(row: Any) -> OutboxRow:
+    return OutboxRow(
+        id=row["id"],
+        phone=row["phone"],
+        status=row["status"],
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        last_error=row["last_error"],
+        text=row["body"]["text"],
+    )
