@@ -22,9 +22,11 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 from outbox import Outbox, OutgoingReply
 from privacy import mask_phone
@@ -65,6 +67,8 @@ class Health:
 class Deliverer:
     """Worker threads that send what the outbox holds."""
 
+    running_instances: ClassVar[weakref.WeakSet[Deliverer]] = weakref.WeakSet()  # stopped at exit
+
     def __init__(
         self,
         outbox: Outbox,
@@ -98,6 +102,7 @@ class Deliverer:
             thread = threading.Thread(target=self._work, name=f"theo-sender-{number}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        Deliverer.running_instances.add(self)
         log.info("sender started with %d workers", self.concurrency)
 
     def stop(self, timeout: float = 20.0) -> None:
@@ -107,6 +112,7 @@ class Deliverer:
         for thread in self._threads:
             thread.join(timeout)
         self._threads = []
+        Deliverer.running_instances.discard(self)
         log.info("sender stopped")
 
     def notify(self) -> None:

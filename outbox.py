@@ -42,6 +42,7 @@ log = logging.getLogger("theo.outbox")
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 IN_FLIGHT = (PENDING, SENDING)
+LEASE_CHECK = timedelta(seconds=10)  # how often a claim also frees the leases of dead senders
 
 outbox_table = Table(
     "outbox",
@@ -130,6 +131,7 @@ class Outbox:
         self._skip_locked = engine.dialect.name == "postgresql"
         # SQLite has no row locks: one claim at a time inside this process.
         self._claim_guard = threading.Lock()
+        self._leases_checked_at: datetime | None = None
         outbox_table.create(engine, checkfirst=True)
 
     def enqueue(
@@ -167,7 +169,9 @@ class Outbox:
         """Take up to `limit` due replies, each the oldest unsent one of its phone."""
         now = _utc(now)
         with self._claim_guard, self.engine.begin() as conn:
-            self._expire_leases(conn, now)
+            if self._leases_checked_at is None or now - self._leases_checked_at > LEASE_CHECK:
+                self._expire_leases(conn, now)
+                self._leases_checked_at = now
             query = self._due_heads(now, limit)
             rows = conn.execute(query).mappings().all()
             if not rows:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from config import Config, load_config
+from delivery import Deliverer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_URL = os.environ.get(
@@ -108,6 +109,14 @@ class FakeZApi:
         texts = self.texts()
         self.sent.clear()
         return texts
+
+
+@pytest.fixture(autouse=True)
+def _stop_senders() -> Iterator[None]:
+    """Apps built in "thread" sender mode start workers: stop them after each test."""
+    yield
+    for deliverer in list(Deliverer.running_instances):
+        deliverer.stop(timeout=5)
 
 
 @pytest.fixture
