@@ -9,12 +9,14 @@ first access so that importing this module in tests starts nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dotenv import load_dotenv
 from flask import Blueprint, Flask, current_app, jsonify
+from redis import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -22,6 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import admin
 import content
 import rate_limits
+import redis_store
 import security
 import simulator
 from bot_logic import BotLogic
@@ -167,6 +170,10 @@ def _build(
     clock: Any,
 ) -> Theo:
     clock_kwargs = {"clock": clock} if clock is not None else {}
+    shared = redis_store.connect(config.redis_url) if config.redis_url else None
+    if sessions is None and shared is not None:
+        # Redis: any number of workers and instances share conversations and message ids.
+        sessions = redis_store.RedisSessionStore(shared, config.session_ttl_seconds, **clock_kwargs)
     sessions = sessions or InMemorySessionStore(config.session_ttl_seconds, **clock_kwargs)
     records = records or RecordsStore(config.database_url, default_sqlite_path=config.sqlite_path)
     bot = BotLogic(
@@ -181,18 +188,48 @@ def _build(
         **clock_kwargs,
     )
     sender = sender or _sender(config)
-    outbox = Outbox(records.engine, sends_per_minute=config.sends_per_phone_per_minute)
     own_sends = SeenMessages()
-    deliverer = Deliverer(
-        outbox,
-        sender,
-        concurrency=config.sender_concurrency,
-        policy=RetryPolicy(horizon=timedelta(hours=config.send_retry_hours)),
-        remember_sent=own_sends.add,
-    )
+    deliverer = build_deliverer(config, records, sender, remember_sent=own_sends.add)
     return Theo(
-        config, bot, sender, sessions, records, SeenMessages(), outbox, deliverer, own_sends
+        config,
+        bot,
+        sender,
+        sessions,
+        records,
+        SeenMessages(),
+        deliverer.outbox,
+        deliverer,
+        own_sends,
     )
+
+
+def build_deliverer(
+    config: Config,
+    records: RecordsStore,
+    sender: Sender | None = None,
+    *,
+    remember_sent: Callable[[str], None] = lambda message_id: None,
+) -> Deliverer:
+    """The outbox on the records database and the sender that empties it."""
+    outbox = Outbox(records.engine, sends_per_minute=config.sends_per_phone_per_minute)
+    return Deliverer(
+        outbox,
+        sender or _sender(config),
+        concurrency=config.sender_concurrency,
+        policy=RetryPolicy(
+            horizon=timedelta(hours=config.send_retry_hours),
+            first_delay=config.send_retry_first_seconds,
+            max_delay=config.send_retry_max_seconds,
+        ),
+        remember_sent=remember_sent,
+        lease_seconds=send_lease_seconds(config),
+    )
+
+
+def send_lease_seconds(config: Config) -> float:
+    """The longest one send may take (timeouts times tries), plus a margin."""
+    one_try = config.zapi_connect_timeout + config.zapi_read_timeout
+    return one_try * (config.zapi_retries + 1) + 10
 
 
 def _sender(config: Config) -> Sender:
@@ -241,19 +278,30 @@ def receive(secret: str | None = None) -> tuple[Any, int]:
 
 def _dispatch(message: Incoming) -> tuple[Any, int]:
     """Claim the message id, handle and store; done only once stored (else redelivery wins)."""
-    if not theo().seen.claim(message.message_id):
-        log.info("duplicate delivery ignored")
-        return jsonify(status="duplicate"), 200
+    try:
+        if not theo().seen.claim(message.message_id):
+            log.info("duplicate delivery ignored")
+            return jsonify(status="duplicate"), 200
+        status = _handle_claimed(message)
+    except (StorageUnavailable, RedisError) as problem:
+        # Nothing was stored: Z-API delivers the message again, nothing is lost.
+        log.error("storage unavailable, asking for a redelivery: %s", type(problem).__name__)
+        return jsonify(error="storage_unavailable", detail="tente novamente em instantes"), 503
+    return jsonify(status=status), 200
+
+
+def _handle_claimed(message: Incoming) -> str:
+    """Handle a claimed message; mark it done once stored, release it if storing failed."""
     try:
         if limited := rate_limits.throttle(message, theo().queue, quiet=theo().bot.with_human):
             status = limited
         else:
             status = theo().process(message)
-    except StorageUnavailable:
+    except (StorageUnavailable, RedisError):
         theo().seen.release(message.message_id)
-        return jsonify(error="storage_unavailable", detail="tente novamente"), 503
+        raise
     theo().seen.done(message.message_id)
-    return jsonify(status=status), 200
+    return status
 
 
 @webhook.get("/health")

@@ -21,6 +21,7 @@ sending is the caller's job.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -68,6 +69,11 @@ ENGINE_STEPS: dict[str, Step] = {
     END: Step(ask_nothing, lambda turn: END, back=END),
     CONFIRM: Step(ask_nothing, _handle_confirm, back=START),
 }
+
+
+# Changes when a deploy adds, renames or removes a state: older sessions are checked on load.
+FLOWS_VERSION = hashlib.sha256(" ".join(sorted(STEPS)).encode()).hexdigest()[:12]
+STATE_KEYS = ("retry_state", "reopen")  # session data that names a state
 
 
 def _family(intent: str) -> str:
@@ -126,6 +132,7 @@ class BotLogic:
             self._greet(turn)
         else:
             turn = Turn(self, session, message, now)
+            self._upgrade(turn)
             self._advance(turn)
         replies = join_plain(turn.out)
         if deliver is not None:
@@ -377,7 +384,25 @@ class BotLogic:
         self._enter(turn, self._answer(turn, step))
         return True
 
+    def _upgrade(self, turn: Turn) -> None:
+        """A session from an older deploy: drop what names states that no longer exist."""
+        session = turn.session
+        if session.version == FLOWS_VERSION:
+            return
+        for key in STATE_KEYS:
+            if turn.data.get(key) not in (None, *self.steps):
+                turn.data.pop(key)
+        if turn.data.get("confirm", {}).get("state") not in (None, *self.steps):
+            turn.data.pop("confirm")
+            session.state = START
+        if session.state not in self.steps:
+            log.warning("state %r of an older version is gone: back to the menu", session.state)
+            turn.say("geral.atualizado")
+            session.state = START
+        session.version = FLOWS_VERSION
+
     def _store(self, turn: Turn) -> None:
+        turn.session.version = FLOWS_VERSION
         if turn.state == END:
             self.sessions.drop(turn.message.phone)
         else:

@@ -63,6 +63,8 @@ class Config:
     sender_mode: str = "thread"
     sender_concurrency: int = 8
     send_retry_hours: float = 6.0
+    send_retry_first_seconds: float = 2.0
+    send_retry_max_seconds: float = 300.0
     sends_per_phone_per_minute: int = 20
     repeat_answer_minutes: int = 5
 
@@ -163,7 +165,13 @@ def _validate_security(config: Config) -> None:
             raise ConfigError(f"{ENV_NAMES[name]} must be greater than zero")
     if config.sender_mode not in SENDER_MODES:
         raise ConfigError(f"SENDER_MODE must be one of {', '.join(SENDER_MODES)}")
-    for name in ("sender_concurrency", "send_retry_hours", "sends_per_phone_per_minute"):
+    for name in (
+        "sender_concurrency",
+        "send_retry_hours",
+        "send_retry_first_seconds",
+        "send_retry_max_seconds",
+        "sends_per_phone_per_minute",
+    ):
         if getattr(config, name) <= 0:
             raise ConfigError(f"{ENV_NAMES[name]} must be greater than zero")
     if config.repeat_answer_minutes < 0:

@@ -79,6 +79,7 @@ class Deliverer:
         remember_sent: Callable[[str], None] = lambda message_id: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         idle_wait: float = 0.5,
+        lease_seconds: float = 120.0,
     ) -> None:
         self.outbox = outbox
         self.sender = sender
@@ -87,6 +88,8 @@ class Deliverer:
         self.remember_sent = remember_sent
         self.clock = clock
         self.idle_wait = idle_wait
+        # Longer than one send can take: a row held longer belongs to a sender that died.
+        self.lease_seconds = lease_seconds
         self.health = Health()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -123,7 +126,9 @@ class Deliverer:
         """Send everything due now, in this thread (tests, `manage.py sender --once`)."""
         sent = 0
         for _ in range(max_rounds):
-            claimed = self.outbox.claim(self.clock(), limit=self.concurrency)
+            claimed = self.outbox.claim(
+                self.clock(), limit=self.concurrency, lease_seconds=self.lease_seconds
+            )
             if not claimed:
                 break
             for item in claimed:
@@ -137,7 +142,7 @@ class Deliverer:
     def _work(self) -> None:
         while not self._stopping.is_set():
             try:
-                claimed = self.outbox.claim(self.clock())
+                claimed = self.outbox.claim(self.clock(), lease_seconds=self.lease_seconds)
             except Exception:
                 log.exception("claiming queued replies failed; trying again shortly")
                 claimed = []

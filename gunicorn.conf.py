@@ -1,7 +1,9 @@
 """gunicorn settings shared by `make run` and Render.
 
-Sessions and the duplicate-delivery filter live in memory, so Theo runs as ONE
-process with several threads: every webhook sees the same conversations.
+Embedded mode (no REDIS_URL): sessions and the duplicate filter live in memory,
+so Theo runs as ONE process with several threads. With Redis (sessions, message
+ids, locks) and Postgres (records and the outbox, row locks) several worker
+processes share everything: WEB_CONCURRENCY of them (default 2).
 """
 
 import os
@@ -20,7 +22,21 @@ def _threads() -> int:
 
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
-workers = 1  # in-memory sessions: do not raise without a shared session store
+
+
+def _workers() -> int:
+    shared = os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith(
+        "postgres"
+    )
+    if not shared:
+        return 1  # in-memory sessions and SQLite: one process
+    raw = os.environ.get("WEB_CONCURRENCY", "2")
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"WEB_CONCURRENCY must be a whole number of at least 1, got {raw!r}")
+    return int(raw)
+
+
+workers = _workers()
 threads = _threads()
 worker_class = "gthread"
 timeout = 60
@@ -30,5 +46,13 @@ errorlog = "-"
 # Masks the webhook secret (it is in the request line) and personal data in both logs.
 logger_class = "security.GunicornLogger"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-# gunicorn's control socket could change the worker count at run time: Theo needs exactly one.
+# gunicorn's control socket could change the worker count at run time: keep what is set here.
 control_socket_disable = True
+
+
+def worker_exit(server, worker):
+    """SIGTERM (a deploy): requests in flight end, then the sends in flight; the rest stays
+    queued in the database for the next start."""
+    theo = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("theo")
+    if theo is not None:
+        theo.deliverer.stop()

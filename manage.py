@@ -1,7 +1,10 @@
-"""Ops commands for Theo's stored data (LGPD): retention and a customer's deletion.
+"""Ops commands: stored data (LGPD), and the delivery of Theo's replies.
 
     python manage.py purge-records [--days N]
     python manage.py forget-customer --phone 5511987650001 [--document 529.982.247-25]
+    python manage.py sender            # sends queued replies (with SENDER_MODE=off on the web)
+    python manage.py failed            # replies that could not be delivered
+    python manage.py resend-failed [--id N ...]
 
 Both read the same settings as the app (environment and `.env`), so they act
 on the database Theo writes to. Messages are in pt-BR: ops people read them.
@@ -10,14 +13,19 @@ on the database Theo writes to. Messages are in pt-BR: ops people read them.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from dotenv import load_dotenv
 
+from app import build_deliverer
 from business_data import load_business_data
 from config import Config, ConfigError, load_config
 from documents import DocumentError, normalize_phone, parse_document
+from outbox import Outbox
 from privacy import mask_phone
 from records import RecordsStore
 
@@ -49,6 +57,36 @@ def forget_customer(config: Config, store: RecordsStore, phone: str, document: s
     return "\n".join(lines)
 
 
+def failed_replies(store: RecordsStore) -> str:
+    """The replies kept as failed, one line each (phone masked), newest first."""
+    rows = Outbox(store.engine).failed()
+    if not rows:
+        return "Nenhuma resposta com falha de envio."
+    lines = [f"{len(rows)} resposta(s) com falha de envio:"]
+    for row in rows:
+        when = row.created_at.strftime("%d/%m %H:%M")
+        lines.append(f"  #{row.id} {when} {mask_phone(row.phone)} — {row.last_error[:80]}")
+    return "\n".join(lines)
+
+
+def resend_failed(store: RecordsStore, ids: list[int] | None) -> str:
+    """Queue failed replies again; the running sender delivers them."""
+    count = Outbox(store.engine).resend_failed(datetime.now(UTC), ids or None)
+    return f"{count} resposta(s) de volta na fila de envio."
+
+
+def run_sender(config: Config, store: RecordsStore) -> None:
+    """Deliver queued replies until SIGTERM/SIGINT; the sends in flight finish first."""
+    deliverer = build_deliverer(config, store)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    deliverer.start()
+    print(f"Enviando respostas com {config.sender_concurrency} envio(s) em paralelo…", flush=True)
+    stopping.wait()
+    deliverer.stop()
+
+
 def _customer_id(config: Config, document: str) -> str:
     """The customer id of a CPF/CNPJ, which is how requests refer to a customer."""
     parsed = parse_document(document)  # already checked by _usage_problem
@@ -64,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     forget = commands.add_parser("forget-customer", help="apaga os dados de um cliente")
     forget.add_argument("--phone", required=True, help="telefone do WhatsApp do cliente")
     forget.add_argument("--document", default="", help="CPF ou CNPJ (opcional)")
+    commands.add_parser("sender", help="envia as respostas guardadas (processo separado)")
+    commands.add_parser("failed", help="lista as respostas que não puderam ser enviadas")
+    resend = commands.add_parser("resend-failed", help="põe as respostas com falha na fila")
+    resend.add_argument("--id", type=int, action="append", dest="ids", help="só esta (repita)")
     return parser
 
 
@@ -95,13 +137,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     store = RecordsStore(config.database_url, default_sqlite_path=config.sqlite_path)
     try:
-        if args.command == "purge-records":
-            print(purge_records(config, store, args.days))
-        else:
-            print(forget_customer(config, store, args.phone, args.document))
+        _run(args, config, store)
     finally:
         store.dispose()
     return 0
+
+
+def _run(args: argparse.Namespace, config: Config, store: RecordsStore) -> None:
+    if args.command == "purge-records":
+        print(purge_records(config, store, args.days))
+    elif args.command == "forget-customer":
+        print(forget_customer(config, store, args.phone, args.document))
+    elif args.command == "failed":
+        print(failed_replies(store))
+    elif args.command == "resend-failed":
+        print(resend_failed(store, args.ids))
+    else:
+        run_sender(config, store)
 
 
 if __name__ == "__main__":

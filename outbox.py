@@ -132,7 +132,6 @@ class Outbox:
         # SQLite has no row locks: one claim at a time inside this process.
         self._claim_guard = threading.Lock()
         self._leases_checked_at: datetime | None = None
-        outbox_table.create(engine, checkfirst=True)
 
     def enqueue(
         self, phone: str, source_id: str, replies: list[Reply], now: datetime | None = None
@@ -235,6 +234,16 @@ class Outbox:
         with self.engine.connect() as conn:
             found = dict(conn.execute(query).all())
         return {status: int(found.get(status, 0)) for status in (PENDING, SENDING, SENT, FAILED)}
+
+    def texts_for(self, phone: str) -> list[str]:
+        """The texts queued for `phone`, in the order they are to reach the customer."""
+        query = (
+            select(outbox_table.c.body)
+            .where(outbox_table.c.phone == phone, outbox_table.c.status != FAILED)
+            .order_by(outbox_table.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [body["text"] for body in conn.execute(query).scalars()]
 
     def recently_sent_text(self, phone: str, since: datetime) -> set[str]:
         """The texts sent (or queued) to `phone` since `since`, to spot a repeated answer."""

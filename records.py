@@ -4,17 +4,23 @@ Every conversation gets a protocol number and every request a customer makes
 (visit, ticket, lead, ...) is written here under it, so nothing is lost when a
 process restarts. Sequences come from the database, never from a counter in
 memory, so several gunicorn workers can hand out protocols at the same time.
+The tables are made and changed by the Alembic migrations in migrations/,
+which `migrate` runs when a store starts.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config as AlembicConfig
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -30,12 +36,13 @@ from sqlalchemy import (
     delete,
     event,
     insert,
+    inspect,
     select,
     text,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect, RowMapping
+from sqlalchemy.engine import Connection, Dialect, RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
@@ -51,6 +58,13 @@ REQUEST_KINDS = (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The revision that creates the tables `metadata.create_all` used to make.
+BASELINE_REVISION = "0001"
+BASELINE_TABLES = frozenset({"protocols", "recorded_requests", "outbox"})
+# Key of the Postgres advisory lock held while migrating ("theo" in ASCII).
+MIGRATION_LOCK_KEY = 0x7468656F
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -135,12 +149,79 @@ def _dump_json(value: Any) -> str:
 def _enable_sqlite_concurrency(dbapi_connection: Any, _record: Any) -> None:
     """Let several threads/processes share the SQLite file: WAL + wait on locks."""
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    _switch_to_wal(cursor)
     # In WAL mode NORMAL still survives a killed process (only a power cut may lose the
     # last commits), and spares an fsync per commit: the outbox commits on every message.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """`PRAGMA journal_mode=WAL`, retried while another process writes a new file.
+
+    Until a new file's first commit, SQLite is still in rollback-journal mode: the switch
+    then fails at once with "database is locked" (no busy wait, it would deadlock).
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def make_engine(
+    database_url: str | None, *, default_sqlite_path: str | Path = "instance/theo.sqlite3"
+) -> Engine:
+    """The engine for `database_url`, or for a SQLite file at `default_sqlite_path`."""
+    if database_url:
+        url = normalize_database_url(database_url)
+    else:
+        path = Path(default_sqlite_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{path}"
+    engine = create_engine(url, pool_pre_ping=True, json_serializer=_dump_json)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _enable_sqlite_concurrency)
+    return engine
+
+
+def alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    """Alembic settings for `migrations/`, found from this file, whatever the cwd."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def lock_for_migration(conn: Connection) -> None:
+    """Make other processes migrating the same database wait until `conn` commits."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    elif conn.dialect.name == "sqlite":
+        # The write lock at once, so another process waits before reading alembic_version;
+        # the DDL is then transactional too (pysqlite would run it outside a transaction).
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the latest migration (`alembic upgrade head`), in one transaction.
+
+    A database made by `metadata.create_all` before migrations existed (the tables
+    but no `alembic_version`) is stamped at the baseline instead of created again.
+    """
+    with engine.begin() as conn:
+        lock_for_migration(conn)
+        config = alembic_config(conn)
+        tables = set(inspect(conn).get_table_names())
+        if "alembic_version" not in tables and BASELINE_TABLES.issubset(tables):
+            log.info("database made before migrations: stamping it at %s", BASELINE_REVISION)
+            command.stamp(config, BASELINE_REVISION)
+        command.upgrade(config, "head")
 
 
 class RecordsStore:
@@ -152,16 +233,8 @@ class RecordsStore:
         *,
         default_sqlite_path: str | Path = "instance/theo.sqlite3",
     ) -> None:
-        if database_url:
-            url = normalize_database_url(database_url)
-        else:
-            path = Path(default_sqlite_path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            url = f"sqlite:///{path}"
-        self.engine: Engine = create_engine(url, pool_pre_ping=True, json_serializer=_dump_json)
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _enable_sqlite_concurrency)
-        metadata.create_all(self.engine)
+        self.engine: Engine = make_engine(database_url, default_sqlite_path=default_sqlite_path)
+        migrate(self.engine)
 
     def new_protocol(self, phone: str, now: datetime) -> str:
         """Create and store a protocol: `now`'s date (YYYYMMDD) + a database sequence."""

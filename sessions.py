@@ -28,6 +28,7 @@ class Session:
     data: dict = field(default_factory=dict)
     updated_at: float = 0.0
     ttl: float | None = None  # this session's own idle limit (None: the store's default)
+    version: str = ""  # the flows' version the state belongs to (see bot_logic.FLOWS_VERSION)
 
 
 class SessionStore(Protocol):

@@ -29,6 +29,7 @@ def start_theo(
     stdout: int | IO[Any] = subprocess.PIPE,
     stderr: int | IO[Any] = subprocess.STDOUT,
     extra_args: tuple[str, ...] = (),
+    new_session: bool = False,
 ) -> tuple[str, subprocess.Popen]:
     """Start `gunicorn app:app` as production does, with `env` on top of ours; wait for /health."""
     port = free_port()
@@ -37,7 +38,13 @@ def start_theo(
         "--bind", f"127.0.0.1:{port}", *extra_args,
     ]  # fmt: skip
     process = subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, **env}, stdout=stdout, stderr=stderr, text=True
+        command,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=stdout,
+        stderr=stderr,
+        text=True,
+        start_new_session=new_session,  # a process group the test can SIGKILL whole
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import socket
+import subprocess
+import uuid
 
 import pytest
 import requests
@@ -116,3 +120,74 @@ def test_broken_chunked_body_is_a_400_not_a_500(theo_server):
     assert answer.startswith("HTTP/1.1 400"), answer.splitlines()[0]
     assert zapi.requests == []
     assert "Traceback" not in stop(process)
+
+
+def test_replies_acknowledged_before_a_sigkill_are_sent_after_restart(tmp_path):
+    """200 means stored: kill -9 right after, start again, and the customer still gets it all."""
+    with FakeZApiServer() as zapi:
+        zapi.down()
+        env = {
+            **zapi_env(zapi.base_url),
+            "DATABASE_URL": "",
+            "SQLITE_PATH": str(tmp_path / "theo.sqlite3"),
+            "ZAPI_CONNECT_TIMEOUT": "1",
+            "ZAPI_READ_TIMEOUT": "1",
+            "SEND_RETRY_FIRST_SECONDS": "0.2",
+            "SEND_RETRY_MAX_SECONDS": "0.5",
+        }
+        base, process = start_theo(env, new_session=True, stdout=subprocess.DEVNULL)
+        payload = load_fixture("text_message")
+        for number, text in enumerate(["oi", "1", "529.982.247-25"]):
+            body = payload | {"messageId": f"KILL-{number}", "text": {"message": text}}
+            response = requests.post(f"{base}{WEBHOOK_PATH}", json=body, timeout=10)
+            assert response.json() == {"status": "queued"}
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+        assert zapi.requests == []
+
+        zapi.up()
+        base, process = start_theo(env)
+        try:
+            sent = zapi.settled(0, quiet=1.0, timeout=40)
+        finally:
+            stop(process)
+    texts = [request["body"]["message"] for request in sent]
+    assert "START Conecta" in texts[0]
+    assert any("CPF ou CNPJ" in text for text in texts)
+    assert "Posso ajudar em algo mais?" in texts[-1]
+    assert len(texts) == len(set(texts))  # each reply once
+
+
+def test_two_processes_sharing_redis_and_postgres_hold_one_conversation(postgres_url):
+    """One customer's messages alternate between two Theo processes: one conversation."""
+    phone = f"55119{uuid.uuid4().int % 10**8:08d}"
+    with FakeZApiServer() as zapi:
+        env = {
+            **zapi_env(zapi.base_url),
+            "DATABASE_URL": postgres_url,
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "WEB_CONCURRENCY": "1",
+        }
+        servers = [start_theo(env), start_theo(env)]
+        try:
+            answers = []
+            for number, text in enumerate(["oi", "1", "529.982.247-25", "sair"]):
+                base = servers[number % 2][0]
+                body = load_fixture("text_message") | {
+                    "phone": phone,
+                    "messageId": f"TWO-{phone}-{number}",
+                    "text": {"message": text},
+                }
+                before = len(zapi.requests)
+                assert requests.post(f"{base}{WEBHOOK_PATH}", json=body, timeout=10).ok
+                answers.append(" ".join(r["body"]["message"] for r in zapi.settled(before)))
+            again = requests.post(f"{servers[1][0]}{WEBHOOK_PATH}", json=body, timeout=10)
+        finally:
+            for _, process in servers:
+                stop(process)
+    assert "START Conecta" in answers[0]
+    assert "CPF ou CNPJ" in answers[1]
+    assert "faturas em aberto" in answers[2]  # the second process knew the conversation
+    assert "Obrigado pelo contato" in answers[3]
+    assert again.json() == {"status": "duplicate"}  # the message ids are shared too
+    assert len(zapi.texts(phone)) == len(set(zapi.texts(phone)))  # nothing sent twice

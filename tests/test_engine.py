@@ -326,3 +326,23 @@ def test_declining_a_typo_reading_goes_back_to_the_question(chat):
 
     assert content.text("geral.entao_nao") in answer
     assert chat.state() == "main_menu"
+
+
+# --- Sessions from an older deploy --------------------------------------------------------
+def test_a_session_in_a_state_removed_by_a_deploy_goes_back_to_the_menu(chat):
+    at(chat, "old_removed_state", retry_state="also_gone")
+
+    answer = chat.say("1")
+
+    assert content.text("geral.atualizado") in answer
+    session = chat.client.application.extensions["theo"].sessions.get(chat.phone)
+    assert session.state == "anything_else"  # "1" then answered the menu: Maria's invoices
+    assert "retry_state" not in session.data
+    assert session.version
+
+
+def test_a_session_of_the_current_version_is_left_alone(chat):
+    chat.say("oi")
+    chat.say("2")
+
+    assert chat.state() == "support_menu"

@@ -181,11 +181,14 @@ def test_redis_url_puts_the_app_counters_in_redis(config, clock, zapi, redis_cli
     assert zapi.texts().count(NOTICE) == 1
 
 
-def test_redis_down_lets_messages_through_and_never_500(config, clock, zapi, caplog):
+def test_redis_down_asks_zapi_to_deliver_again_and_never_500(config, clock, zapi, caplog):
+    """Conversations live in Redis then: without it nothing is stored, so 503 (Z-API retries)."""
     app = limited_app(config, clock, redis_url="redis://127.0.0.1:1/0", rate_limit_per_minute=1)
     client = app.test_client()
+    body = load_fixture("text_message")
 
-    statuses = [post(client, CUSTOMER_PHONE, n, "menu")["status"] for n in range(3)]
+    responses = [client.post(WEBHOOK_PATH, json=body) for _ in range(2)]
 
-    assert statuses == ["queued"] * 3
-    assert "rate limit storage unavailable" in caplog.text
+    assert [r.status_code for r in responses] == [503, 503]
+    assert responses[0].get_json()["error"] == "storage_unavailable"
+    assert zapi.texts() == []
