@@ -38,7 +38,9 @@ def _workers() -> int:
 
 workers = _workers()
 threads = _threads()
-worker_class = "gthread"
+# gthread with a time limit on reading each request (see web_worker.py): silent clients
+# cannot hold the threads.
+worker_class = "web_worker.TimedThreadWorker"
 timeout = 60
 graceful_timeout = 20
 accesslog = "-"

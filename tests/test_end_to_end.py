@@ -7,7 +7,9 @@ import re
 import signal
 import socket
 import subprocess
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -191,3 +193,65 @@ def test_two_processes_sharing_redis_and_postgres_hold_one_conversation(postgres
     assert "Obrigado pelo contato" in answers[3]
     assert again.json() == {"status": "duplicate"}  # the message ids are shared too
     assert len(zapi.texts(phone)) == len(set(zapi.texts(phone)))  # nothing sent twice
+
+
+def test_silent_clients_cannot_hold_every_thread(tmp_path):
+    """Sockets that send a request line and go quiet are dropped; /health keeps answering."""
+    env = {
+        "GUNICORN_THREADS": "4",
+        "REQUEST_READ_TIMEOUT": "2",
+        "DATABASE_URL": "",
+        "SQLITE_PATH": str(tmp_path / "theo.sqlite3"),
+    }
+    base, process = start_theo(env)
+    host, port = base.removeprefix("http://").split(":")
+    silent = [socket.create_connection((host, int(port)), timeout=10) for _ in range(8)]
+    try:
+        for connection in silent:
+            connection.sendall(b"GET /health HTTP/1.1\r\n")  # and never the rest
+        started = time.monotonic()
+        answer = requests.get(f"{base}/health", timeout=20)
+        waited = time.monotonic() - started
+    finally:
+        for connection in silent:
+            connection.close()
+        logs = stop(process)
+    assert answer.status_code == 200
+    assert waited < 8
+    assert "dropped a client that did not send its request" in logs
+    assert "Traceback" not in logs
+
+
+def test_a_slow_gateway_and_a_burst_from_one_customer_hold_no_thread(tmp_path):
+    """20 messages at once from one phone, a 3 s gateway: all acknowledged fast, /health too."""
+    with FakeZApiServer() as zapi:
+        zapi.latency = 3.0
+        env = {
+            **zapi_env(zapi.base_url),
+            "DATABASE_URL": "",
+            "SQLITE_PATH": str(tmp_path / "theo.sqlite3"),
+            "GUNICORN_THREADS": "4",
+            "RATE_LIMIT_PER_MINUTE": "100",
+        }
+        base, process = start_theo(env)
+        try:
+            payload = load_fixture("text_message")
+            bodies = [
+                payload | {"messageId": f"BURST-{n}", "text": {"message": "menu"}}
+                for n in range(20)
+            ]
+            started = time.monotonic()
+            with ThreadPoolExecutor(20) as pool:
+                codes = list(
+                    pool.map(
+                        lambda b: requests.post(f"{base}{WEBHOOK_PATH}", json=b, timeout=30),
+                        bodies,
+                    )
+                )
+            acknowledged = time.monotonic() - started
+            health = requests.get(f"{base}/health", timeout=5)
+        finally:
+            stop(process)
+    assert [c.status_code for c in codes] == [200] * 20
+    assert acknowledged < 5  # the gateway's 3 s per send is paid by the sender, not the webhook
+    assert health.status_code == 200
