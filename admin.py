@@ -17,6 +17,7 @@ import re
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
@@ -82,7 +83,10 @@ def metrics() -> Response:
     gauges = {
         "theo_uptime_seconds": round(time.monotonic() - counted.started, 3),
         "theo_database_up": int(theo.records.ping()),
+        "theo_gateway_up": int(not theo.deliverer.health.problem),
     }
+    for status, total in theo.outbox.counts().items():
+        gauges[f"theo_outbox_{status}"] = total
     if hasattr(theo.sessions, "__len__"):
         gauges["theo_sessions_active"] = len(theo.sessions)
     for name, value in gauges.items():
@@ -134,6 +138,40 @@ def _hide_proper_noun(match: re.Match[str]) -> str:
     return mask_name(word) if word[0].isupper() else word
 
 
+@admin.get("/admin/outbox")
+@token_required(*ADMIN)
+def outbox_status() -> Any:
+    """Replies by delivery state, and the ones that failed (phone masked, text shortened)."""
+    outbox = current_app.extensions["theo"].outbox
+    failed = [
+        {
+            "id": row.id,
+            "phone": mask_phone(row.phone),
+            "created_at": row.created_at.isoformat(),
+            "attempts": row.attempts,
+            "error": row.last_error,
+            "text": scrub(row.text)[:80],
+        }
+        for row in outbox.failed(MAX_LISTED)
+    ]
+    return jsonify(counts=outbox.counts(), failed=failed)
+
+
+@admin.post("/admin/outbox/resend")
+@token_required(*ADMIN)
+def resend_failed() -> Any:
+    """Queue failed replies again: all of them, or {"ids": [...]}."""
+    body = request.get_json(silent=True) or {}
+    ids = body.get("ids") if isinstance(body, dict) else None
+    if ids is not None and not (isinstance(ids, list) and all(isinstance(i, int) for i in ids)):
+        return jsonify(error="invalid_ids", detail='use {"ids": [1, 2]} ou nenhum corpo'), 400
+    theo = current_app.extensions["theo"]
+    count = theo.outbox.resend_failed(datetime.now(UTC), ids)
+    theo.deliverer.notify()
+    log.info("%d failed replies queued again", count)
+    return jsonify(status="queued", count=count)
+
+
 @admin.post("/admin/conversations/<phone>/release")
 @token_required(*ADMIN)
 def release(phone: str) -> Any:
@@ -159,6 +197,7 @@ def forget(phone: str) -> Any:
     theo = current_app.extensions["theo"]
     with theo.sessions.lock(phone):
         deleted = theo.records.forget_customer(phone)
+        deleted["replies"] = theo.outbox.forget(phone)
         theo.sessions.drop(phone)
     if hasattr(theo.sender, "clear"):
         theo.sender.clear(phone)  # the console keeps the replies it printed

@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dotenv import load_dotenv
 
@@ -34,9 +34,11 @@ def purge_records(config: Config, store: RecordsStore, days: int | None) -> str:
     """Apply the retention period; return what was done, in pt-BR."""
     days = days or config.records_retention_days
     deleted = store.purge_older_than(days)
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    replies = Outbox(store.engine).purge_sent_before(cutoff)
     return (
-        f"Retenção de {days} dias aplicada: {deleted['requests']} solicitação(ões) e "
-        f"{deleted['protocols']} protocolo(s) removidos."
+        f"Retenção de {days} dias aplicada: {deleted['requests']} solicitação(ões), "
+        f"{deleted['protocols']} protocolo(s) e {replies} resposta(s) enviada(s) removidos."
     )
 
 
@@ -45,9 +47,10 @@ def forget_customer(config: Config, store: RecordsStore, phone: str, document: s
     customer_id = _customer_id(config, document) if document else ""
     phone = normalize_phone(phone)
     deleted = store.forget_customer(phone, customer_id)
+    replies = Outbox(store.engine).forget(phone)
     lines = [
         f"Dados do telefone {mask_phone(phone)} removidos: {deleted['requests']} "
-        f"solicitação(ões) e {deleted['protocols']} protocolo(s).",
+        f"solicitação(ões), {deleted['protocols']} protocolo(s) e {replies} resposta(s).",
         "A conversa em andamento (memória do Theo) expira sozinha em "
         f"{config.session_ttl_seconds // 60} min; para apagá-la já, use "
         "POST /admin/customers/<telefone>/forget.",

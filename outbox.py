@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    delete,
     func,
     insert,
     select,
@@ -234,6 +235,19 @@ class Outbox:
         with self.engine.connect() as conn:
             found = dict(conn.execute(query).all())
         return {status: int(found.get(status, 0)) for status in (PENDING, SENDING, SENT, FAILED)}
+
+    def forget(self, phone: str) -> int:
+        """Delete every reply kept for `phone` (LGPD); return how many."""
+        with self.engine.begin() as conn:
+            return conn.execute(delete(outbox_table).where(outbox_table.c.phone == phone)).rowcount
+
+    def purge_sent_before(self, cutoff: datetime) -> int:
+        """Delete replies delivered before `cutoff` (retention); failed ones stay for ops."""
+        query = delete(outbox_table).where(
+            outbox_table.c.status == SENT, outbox_table.c.created_at < _utc(cutoff)
+        )
+        with self.engine.begin() as conn:
+            return conn.execute(query).rowcount
 
     def texts_for(self, phone: str) -> list[str]:
         """The texts queued for `phone`, in the order they are to reach the customer."""

@@ -151,3 +151,33 @@ def test_a_bad_phone_is_failed_for_good_and_the_next_reply_still_goes(threaded_a
 
     assert counts["failed"] == 1
     assert "CPF ou CNPJ" in zapi_server.texts(PHONES[0])[-1]
+
+
+def test_ops_see_failed_replies_masked_and_queue_them_again(tmp_path, zapi_server):
+    """/admin/outbox lists what failed (no phone in clear); /admin/outbox/resend requeues it."""
+    token = "admin-token-for-the-outbox-0001"
+    config = replace(
+        zapi_config(tmp_path / "theo.sqlite3"),
+        zapi_base_url=zapi_server.base_url,
+        admin_token=token,
+        sender_mode="inline",
+    )
+    app = create_app(config)
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    zapi_server.fail(400, times=1)
+    post(client, PHONES[0], 0, "oi")
+
+    listed = client.get("/admin/outbox", headers=auth).get_json()
+
+    assert listed["counts"]["failed"] == 1
+    assert PHONES[0] not in str(listed) and listed["failed"][0]["phone"].startswith("5511")
+    assert client.get("/admin/outbox").status_code == 401
+    assert client.post("/admin/outbox/resend", json={"ids": "x"}, headers=auth).status_code == 400
+    resent = client.post("/admin/outbox/resend", headers=auth).get_json()
+    assert resent == {"status": "queued", "count": 1}
+    app.extensions["theo"].deliverer.drain()
+    assert "START Conecta" in zapi_server.texts(PHONES[0])[0]
+    metrics = client.get("/metrics", headers=auth).get_data(as_text=True)
+    assert "theo_outbox_sent 1" in metrics and "theo_gateway_up 1" in metrics
+    app.extensions["theo"].records.dispose()

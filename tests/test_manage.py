@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 import manage
+from outbox import Outbox
 from records import RecordsStore
+from replies import Reply
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
@@ -96,7 +98,7 @@ def test_purge_records_command_uses_the_retention_setting(cli_env, monkeypatch, 
 
     out = capsys.readouterr().out
     assert "Retenção de 30 dias" in out
-    assert "1 solicitação(ões) e 1 protocolo(s) removidos" in out
+    assert "1 solicitação(ões), 1 protocolo(s) e 0 resposta(s) enviada(s) removidos" in out
 
 
 def test_forget_customer_command_accepts_a_formatted_phone_and_a_document(cli_env, capsys):
@@ -110,7 +112,7 @@ def test_forget_customer_command_accepts_a_formatted_phone_and_a_document(cli_en
     out = capsys.readouterr().out
     assert code == 0
     assert "5511*****0001" in out and MARIA not in out
-    assert "2 solicitação(ões) e 2 protocolo(s)" in out
+    assert "2 solicitação(ões), 2 protocolo(s) e 0 resposta(s)" in out
     assert [r.phone for r in store.recent_requests()] == [ANA]
     store.dispose()
 
@@ -161,3 +163,25 @@ def test_the_script_runs_as_a_command(cli_env):
 
     assert done.returncode == 0, done.stderr
     assert "Retenção de 180 dias" in done.stdout
+
+
+def test_failed_replies_are_listed_and_queued_again(tmp_path, capsys, monkeypatch):
+    """`manage.py failed` lists what Z-API refused (phone masked); `resend-failed` requeues it."""
+    monkeypatch.setenv("SQLITE_PATH", str(tmp_path / "theo.sqlite3"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    store = RecordsStore(None, default_sqlite_path=tmp_path / "theo.sqlite3")
+    outbox = Outbox(store.engine)
+    now = datetime.now(UTC)
+    outbox.enqueue("5511987650001", "M-1", [Reply("Olá!")], now)
+    (row,) = outbox.claim(now)
+    outbox.mark_failed(row.id, "Z-API send-text: HTTP 400: phone not found")
+    store.dispose()
+
+    assert manage.main(["failed"]) == 0
+    listed = capsys.readouterr().out
+    assert "1 resposta(s) com falha" in listed and "phone not found" in listed
+    assert "5511987650001" not in listed
+    assert manage.main(["resend-failed"]) == 0
+    assert "1 resposta(s) de volta na fila" in capsys.readouterr().out
+    assert manage.main(["failed"]) == 0
+    assert "Nenhuma resposta com falha" in capsys.readouterr().out
