@@ -107,16 +107,18 @@ class Theo:
             raise StorageUnavailable from error
 
     def _shortened_if_repeated(self, phone: str, replies: list[Reply]) -> list[Reply]:
-        """The same long answer again within minutes: a pointer to it instead (fewer sends)."""
+        """Replies of a long answer sent minutes ago are not sent again: a pointer instead."""
         minutes = self.config.repeat_answer_minutes
         if not minutes or len(replies) < REPEAT_MIN_REPLIES:
             return replies
         since = datetime.now(UTC) - timedelta(minutes=minutes)
         already = self.outbox.recently_sent_text(phone, since)
-        if not all(reply.text in already for reply in replies[:-1]):
+        *body, last = replies
+        fresh = [reply for reply in body if reply.text not in already]
+        if len(fresh) == len(body):
             return replies
         log.info("same answer again for %s: pointing to it", mask_phone(phone))
-        return [Reply(content.text("geral.resposta_repetida")), replies[-1]]
+        return [*fresh, Reply(content.text("geral.resposta_repetida")), last]
 
     def _send_now(self) -> None:
         if self.config.sender_mode == "inline":

@@ -255,3 +255,34 @@ def test_a_slow_gateway_and_a_burst_from_one_customer_hold_no_thread(tmp_path):
     assert [c.status_code for c in codes] == [200] * 20
     assert acknowledged < 5  # the gateway's 3 s per send is paid by the sender, not the webhook
     assert health.status_code == 200
+
+
+def test_sigterm_finishes_the_send_in_flight_and_the_next_start_sends_the_rest(tmp_path):
+    """A deploy's SIGTERM: the reply being sent goes out once, the queued ones wait."""
+    with FakeZApiServer() as zapi:
+        zapi.latency = 0.6
+        env = {
+            **zapi_env(zapi.base_url),
+            "DATABASE_URL": "",
+            "SQLITE_PATH": str(tmp_path / "theo.sqlite3"),
+            "SENDER_CONCURRENCY": "1",
+        }
+        base, process = start_theo(env)
+        payload = load_fixture("text_message")
+        for number, text in enumerate(["oi", "1", "529.982.247-25"]):
+            body = payload | {"messageId": f"TERM-{number}", "text": {"message": text}}
+            requests.post(f"{base}{WEBHOOK_PATH}", json=body, timeout=10)
+        time.sleep(1.0)  # one reply sent, the next one in flight
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+        before_restart = zapi.texts()
+
+        base, process = start_theo(env)
+        try:
+            everything = [r["body"]["message"] for r in zapi.settled(0, quiet=1.5, timeout=40)]
+        finally:
+            stop(process)
+    assert 1 <= len(before_restart) < len(everything)  # some were left for the next start
+    assert everything[: len(before_restart)] == before_restart
+    assert len(everything) == len(set(everything))  # the one in flight was not sent twice
+    assert "Posso ajudar em algo mais?" in everything[-1]

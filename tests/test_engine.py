@@ -346,3 +346,16 @@ def test_a_session_of_the_current_version_is_left_alone(chat):
     chat.say("2")
 
     assert chat.state() == "support_menu"
+
+
+def test_the_same_long_answer_again_within_minutes_points_to_the_first(chat):
+    chat.say("oi")
+    chat.say("1")
+    first = chat.say(MARIA_CPF)
+
+    again = chat.say("manda o boleto de novo")
+
+    assert re.search(r"\d{47}", first)
+    assert content.text("geral.resposta_repetida") in again
+    assert not re.search(r"\d{47}", again)  # the codes are not sent a second time
+    assert "Posso ajudar em algo mais?" in again
