@@ -85,8 +85,8 @@ class Theo:
         store = lambda replies: self._store_replies(message.phone, message.message_id, replies)  # noqa: E731
         try:
             return self.bot.handle(message, deliver=store)
-        except StorageUnavailable:
-            raise
+        except (StorageUnavailable, RedisError):
+            raise  # nothing half-done: the webhook asks Z-API to deliver the message again
         except Exception:
             # A bug must not leave the customer unanswered nor make Z-API redeliver in a loop.
             log.exception("handling failed for %s", mask_phone(message.phone))

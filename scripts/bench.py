@@ -131,7 +131,10 @@ class WatchedZApi(FakeZApiServer):
         self.inboxes = {phone: _Inbox() for phone in phones}
 
     def _serve(self, port: int) -> ThreadingHTTPServer:
-        handler = type("KeepAliveHandler", (self._handler(),), {"protocol_version": "HTTP/1.1"})
+        # Keep-alive answers are written in two sends (headers, body): without TCP_NODELAY,
+        # Nagle's algorithm and the client's delayed ACK would add 40 ms to every send.
+        options = {"protocol_version": "HTTP/1.1", "disable_nagle_algorithm": True}
+        handler = type("KeepAliveHandler", (self._handler(),), options)
         server = _Server(("127.0.0.1", port), handler)
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
