@@ -1,8 +1,9 @@
 """The sender: delivers queued replies through Z-API (or the console), after the webhook's 200.
 
-Several worker threads claim due rows from the outbox; the outbox hands out
-only the oldest unsent reply of each customer, so each customer's replies go
-out in order while many customers are served in parallel.
+A dispatcher thread claims due rows from the outbox, as many as there are idle
+senders in its pool; the outbox hands out only the oldest unsent reply of each
+customer, so each customer's replies go out in order while many customers are
+served in parallel.
 
 What a failure means is decided here, once:
 
@@ -24,6 +25,7 @@ import random
 import threading
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
@@ -93,18 +95,23 @@ class Deliverer:
         self.health = Health()
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._slots = threading.Condition()  # guards `_free`, the senders not busy
+        self._free = self.concurrency
+        self._dispatcher: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     # -- running --
     def start(self) -> None:
-        """Start the worker threads (idempotent)."""
-        if self._threads:
+        """Start the dispatcher and its pool of sending threads (idempotent)."""
+        if self._dispatcher is not None:
             return
         self._stopping.clear()
-        for number in range(self.concurrency):
-            thread = threading.Thread(target=self._work, name=f"theo-sender-{number}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._free = self.concurrency
+        self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="theo-sender")
+        self._dispatcher = threading.Thread(
+            target=self._dispatch, name="theo-dispatch", daemon=True
+        )
+        self._dispatcher.start()
         Deliverer.running_instances.add(self)
         log.info("sender started with %d workers", self.concurrency)
 
@@ -112,18 +119,23 @@ class Deliverer:
         """Finish the sends in flight and stop; what is still queued waits for the next start."""
         self._stopping.set()
         self._wake.set()
-        for thread in self._threads:
-            thread.join(timeout)
-        self._threads = []
+        with self._slots:
+            self._slots.notify_all()
+        if self._dispatcher is not None:
+            self._dispatcher.join(timeout)
+            self._dispatcher = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         Deliverer.running_instances.discard(self)
         log.info("sender stopped")
 
     def notify(self) -> None:
-        """New replies were queued: wake an idle worker now instead of at its next poll."""
+        """New replies were queued: the dispatcher claims them now instead of at its next poll."""
         self._wake.set()
 
     def drain(self, max_rounds: int = 10_000) -> int:
-        """Send everything due now, in this thread (tests, `manage.py sender --once`)."""
+        """Send everything due now, in this thread (tests, SENDER_MODE=inline)."""
         sent = 0
         for _ in range(max_rounds):
             claimed = self.outbox.claim(
@@ -137,12 +149,22 @@ class Deliverer:
 
     @property
     def running(self) -> bool:
-        return bool(self._threads)
+        return self._dispatcher is not None
 
-    def _work(self) -> None:
+    def _dispatch(self) -> None:
+        """One thread claims as many due replies as there are free senders, and hands them out.
+
+        One claim query serves many sends (no herd of threads polling the database), and
+        a finished send wakes the dispatcher at once: the customer's next reply is due.
+        """
         while not self._stopping.is_set():
+            free = self._wait_for_free_sender()
+            if not free:
+                continue
             try:
-                claimed = self.outbox.claim(self.clock(), lease_seconds=self.lease_seconds)
+                claimed = self.outbox.claim(
+                    self.clock(), limit=free, lease_seconds=self.lease_seconds
+                )
             except Exception:
                 log.exception("claiming queued replies failed; trying again shortly")
                 claimed = []
@@ -150,8 +172,25 @@ class Deliverer:
                 self._wake.wait(self.idle_wait)
                 self._wake.clear()
                 continue
+            with self._slots:
+                self._free -= len(claimed)
             for item in claimed:
-                self._deliver(item)
+                self._pool.submit(self._send_and_free, item)
+
+    def _wait_for_free_sender(self) -> int:
+        with self._slots:
+            while self._free == 0 and not self._stopping.is_set():
+                self._slots.wait(self.idle_wait)
+            return 0 if self._stopping.is_set() else self._free
+
+    def _send_and_free(self, item: OutgoingReply) -> None:
+        try:
+            self._deliver(item)
+        finally:
+            with self._slots:
+                self._free += 1
+                self._slots.notify()
+            self._wake.set()
 
     # -- one reply --
     def _deliver(self, item: OutgoingReply) -> int:
