@@ -43,7 +43,10 @@ log = logging.getLogger("theo.outbox")
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 IN_FLIGHT = (PENDING, SENDING)
-LEASE_CHECK = timedelta(seconds=10)  # how often a claim also frees the leases of dead senders
+# How often a claim also frees the leases of dead senders.
+LEASE_CHECK = timedelta(seconds=10)
+# How long a phone over its sends-per-minute waits before it is looked at again.
+LIMIT_PAUSE = timedelta(seconds=5)
 
 outbox_table = Table(
     "outbox",
@@ -172,8 +175,10 @@ class Outbox:
             if self._leases_checked_at is None or now - self._leases_checked_at > LEASE_CHECK:
                 self._expire_leases(conn, now)
                 self._leases_checked_at = now
-            query = self._due_heads(now, limit)
-            rows = conn.execute(query).mappings().all()
+            rows = conn.execute(self._due_heads(now, limit)).mappings().all()
+            busy = self._busy_phones(conn, {row["phone"] for row in rows}, now)
+            rows = [row for row in rows if row["phone"] not in busy]
+            self._postpone(conn, busy, now)
             if not rows:
                 return []
             ids = [row["id"] for row in rows]
@@ -277,24 +282,39 @@ class Outbox:
             .where(table.c.status.in_(IN_FLIGHT))
             .group_by(table.c.phone)
         )
-        busy = (
-            select(table.c.phone)
-            .where(table.c.status == SENT, table.c.sent_at > now - timedelta(minutes=1))
-            .group_by(table.c.phone)
-            .having(func.count() >= self.sends_per_minute)
-        )
         query = (
             select(table)
             .where(
                 table.c.id.in_(heads),
                 table.c.status == PENDING,
                 table.c.next_attempt_at <= now,
-                table.c.phone.not_in(busy),
             )
             .order_by(table.c.next_attempt_at, table.c.id)
             .limit(limit)
         )
         return query.with_for_update(skip_locked=True) if self._skip_locked else query
+
+    def _busy_phones(self, conn: Any, phones: set[str], now: datetime) -> set[str]:
+        """Of `phones`, those that got their sends-per-minute already (index on phone, sent_at)."""
+        if not phones:
+            return set()
+        table = outbox_table
+        query = (
+            select(table.c.phone)
+            .where(table.c.phone.in_(phones), table.c.sent_at > now - timedelta(minutes=1))
+            .group_by(table.c.phone)
+            .having(func.count() >= self.sends_per_minute)
+        )
+        return set(conn.execute(query).scalars())
+
+    def _postpone(self, conn: Any, phones: set[str], now: datetime) -> None:
+        """A phone over its limit waits a little: its head row is not held, just not due yet."""
+        if phones:
+            conn.execute(
+                update(outbox_table)
+                .where(outbox_table.c.phone.in_(phones), outbox_table.c.status == PENDING)
+                .values(next_attempt_at=now + LIMIT_PAUSE)
+            )
 
     def _expire_leases(self, conn: Any, now: datetime) -> None:
         """Rows a dead sender was holding go back in line (sent at least once, never lost)."""
