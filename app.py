@@ -61,9 +61,13 @@ class Theo:
     sessions: SessionStore
     records: RecordsStore
     seen: SeenMessages
-    outbox: Outbox
     deliverer: Deliverer
     own_sends: SeenMessages = field(default_factory=SeenMessages)
+
+    @property
+    def outbox(self) -> Outbox:
+        """The replies waiting to be sent, as the sender sees them."""
+        return self.deliverer.outbox
 
     def process(self, message: Incoming) -> str:
         """Handle one message and store the replies; they are sent after the 200."""
@@ -190,19 +194,17 @@ def _build(
         **clock_kwargs,
     )
     sender = sender or _sender(config)
-    own_sends = SeenMessages()
+    seen, own_sends = _message_ids(shared)
     deliverer = build_deliverer(config, records, sender, remember_sent=own_sends.add)
-    return Theo(
-        config,
-        bot,
-        sender,
-        sessions,
-        records,
-        SeenMessages(),
-        deliverer.outbox,
-        deliverer,
-        own_sends,
-    )
+    return Theo(config, bot, sender, sessions, records, seen, deliverer, own_sends)
+
+
+def _message_ids(shared: Any) -> tuple[Any, Any]:
+    """Customer message ids (deduplication) and Theo's own send ids: in Redis when shared."""
+    if shared is None:
+        return SeenMessages(), SeenMessages()
+    seen = redis_store.RedisSeenMessages(shared)
+    return seen, redis_store.RedisSeenMessages(shared, prefix="theo:own:")
 
 
 def build_deliverer(

@@ -183,7 +183,9 @@ def test_two_processes_sharing_redis_and_postgres_hold_one_conversation(postgres
                 before = len(zapi.requests)
                 assert requests.post(f"{base}{WEBHOOK_PATH}", json=body, timeout=10).ok
                 answers.append(" ".join(r["body"]["message"] for r in zapi.settled(before)))
-            again = requests.post(f"{servers[1][0]}{WEBHOOK_PATH}", json=body, timeout=10)
+            again = requests.post(
+                f"{servers[0][0]}{WEBHOOK_PATH}", json=body, timeout=10
+            )  # the other process
         finally:
             for _, process in servers:
                 stop(process)
