@@ -59,15 +59,9 @@ log = logging.getLogger("theo.bot")
 RECALLED_TEXTS = 4  # the customer's last messages in a flow that may answer a later question
 
 
-def _handle_confirm(turn: Turn) -> str:
-    """Placeholder: the engine answers CONFIRM itself (see BotLogic._confirmed)."""
-    return turn.state
-
-
 ENGINE_STEPS: dict[str, Step] = {
     HUMAN: Step(ask_nothing, lambda turn: HUMAN, back=HUMAN),
     END: Step(ask_nothing, lambda turn: END, back=END),
-    CONFIRM: Step(ask_nothing, _handle_confirm, back=START),
 }
 
 
@@ -110,7 +104,9 @@ class BotLogic:
         self.max_invalid_attempts = max_invalid_attempts
         self.request_deadline_days = request_deadline_days
         self.human_ttl = human_ttl_seconds
-        self.steps = {**STEPS, **ENGINE_STEPS}
+        # CONFIRM's question is asked when a step raises Unsure; its answer goes back there.
+        confirm = Step(ask_nothing, self._confirmed, back=START)
+        self.steps = {**STEPS, **ENGINE_STEPS, CONFIRM: confirm}
         check_states(set(self.steps))  # content/answers.toml names only real questions
 
     def handle(
@@ -245,8 +241,6 @@ class BotLogic:
             return goodbye(turn)
         if step.free_text and step.person_on_request and self._asks_for_person(turn):
             return self.jump(turn, nlu.ATENDENTE)  # not a name, a reason or a description
-        if turn.state == CONFIRM:
-            return self._confirmed(turn)
         return self._answer(turn, step)
 
     def _asks_for_person(self, turn: Turn) -> bool:

@@ -147,10 +147,6 @@ class Deliverer:
                 sent += self._deliver(item)
         return sent
 
-    @property
-    def running(self) -> bool:
-        return self._dispatcher is not None
-
     def _dispatch(self) -> None:
         """One thread claims as many due replies as there are free senders, and hands them out.
 
