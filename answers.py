@@ -102,13 +102,11 @@ class Answers:
         return [found[start] for start in sorted(found) if 1 <= found[start] <= 10_000]
 
     def split(self, kind: str, text: str) -> list[str]:
-        """`text` cut where the shared phrases of `kind` occur (on the raw text, case-blind)."""
+        """Normalized `text` cut where the shared phrases of `kind` occur."""
         parts = [text]
         for pattern in self.general[kind]:
-            parts = [
-                piece for part in parts for piece in re.split(pattern.pattern, part, flags=re.I)
-            ]
-        return [part for part in parts if part and part.strip()]
+            parts = [piece for part in parts for piece in pattern.split(part) if piece]
+        return [part for part in parts if part.strip()]
 
     def every_clause(self, kind: str, text: str) -> bool:
         """Whether each clause of `text` is wholly one of the shared phrases of `kind`."""
