@@ -28,6 +28,8 @@ DEFAULT_FOLDER = Path(__file__).resolve().parent / "data"
 STALE_OUTAGE_AFTER = timedelta(hours=24)
 
 CustomerKind = Literal["residential", "business"]
+UnlockOutcome = Literal["unlocked", "already", "refused", "unsupported"]
+ServiceOrderKind = Literal["visit", "ticket"]
 CustomerStatus = Literal["active", "suspended"]
 _T = TypeVar("_T")
 _MISSING: Any = object()
@@ -73,6 +75,10 @@ class Customer:
     cep: str  # 8 digits
     status: CustomerStatus
     invoices: tuple[Invoice, ...] = ()
+    # Phones on record, digits with country code ("5511912340001"): a message from one
+    # of them is the second identity factor, without asking the CEP.
+    phones: tuple[str, ...] = ()
+    contract_id: str = ""  # the ERP's contract id, where actions on the account need it
 
     @property
     def suspended(self) -> bool:
@@ -100,6 +106,30 @@ class CoverageArea:
     plan_ids: tuple[str, ...]
 
 
+class BackendUnavailable(RuntimeError):
+    """The provider's system could not be reached or answered nonsense.
+
+    Raised by any BusinessData method; the engine tells the customer the system is
+    out of reach, records the request and offers the attendant. The message is for
+    the log and must hold no personal data.
+    """
+
+
+@dataclass(frozen=True)
+class UnlockResult:
+    """What the backend said to a trust unlock ("desbloqueio de confiança") request.
+
+    `unlocked`: done, until `until`; `already`: one is in force (or was used in the
+    period); `refused`: the provider's rule does not allow it (`reason`, the ERP's
+    words, goes to the log and the team, not verbatim to the customer);
+    `unsupported`: the backend cannot do it, so it is not offered.
+    """
+
+    outcome: UnlockOutcome
+    until: date | None = None
+    reason: str = ""
+
+
 @runtime_checkable
 class BusinessData(Protocol):
     """What Theo needs from the company's systems (ERP, billing, network)."""
@@ -124,17 +154,49 @@ class BusinessData(Protocol):
         """The active outage affecting this CEP at `now` (tz-aware), if any."""
         ...
 
+    def payment_details(self, invoice: Invoice) -> Invoice:
+        """The invoice with the codes and PDF a backend fetches one invoice at a time."""
+        ...
+
+    def connection_online(self, customer: Customer) -> bool | None:
+        """Whether the customer's connection is up right now; None when unknown."""
+        ...
+
+    def supports_trust_unlock(self, customer: Customer) -> bool:
+        """Whether a trust unlock can be asked for this customer's contract."""
+        ...
+
+    def trust_unlock(self, customer: Customer, protocol: str, today: date) -> UnlockResult:
+        """Ask the provider's rule for a trust unlock of the customer's contract."""
+        ...
+
+    def open_service_order(
+        self, customer: Customer, kind: ServiceOrderKind, protocol: str, message: str
+    ) -> str | None:
+        """Open a visit/ticket order in the provider's system; its id, or None if none kept."""
+        ...
+
 
 class JsonBusinessData:
-    """BusinessData read once from plans.json, coverage.json, customers.json, outages.json."""
+    """BusinessData read once from plans.json, coverage.json, customers.json, outages.json.
+
+    The demo backend also plays the ERP's part in what a demo must show: a trust
+    unlock lasts TRUST_UNLOCK_DAYS and is granted once per TRUST_UNLOCK_PERIOD per
+    customer, kept in memory (a demo restart forgets it).
+    """
+
+    TRUST_UNLOCK_DAYS = 3
+    TRUST_UNLOCK_PERIOD = timedelta(days=30)
 
     def __init__(self, folder: Path | str) -> None:
         folder = Path(folder)
+        self._unlocks: dict[str, date] = {}  # customer id -> day of the last trust unlock
         self._plans = _plans_by_id(_load(folder / "plans.json", "plans", _read_plan), "plans.json")
         self._areas = _load(folder / "coverage.json", "areas", _area_reader(self._plans))
         customers = _load(folder / "customers.json", "customers", _customer_reader(self._plans))
         _check_unique_ids(customers)
         self._customers = _by_document(customers)
+        self._online = dict(_connections(folder / "customers.json"))
         self._outages = _load(folder / "outages.json", "outages", _read_outage)
 
     def find_customer(self, document: str) -> Customer | None:
@@ -169,6 +231,35 @@ class JsonBusinessData:
         ]
         current = [outage for outage in matching if not _is_stale(outage, now)]
         return max(current, key=lambda outage: outage.expected_restoration, default=None)
+
+    def payment_details(self, invoice: Invoice) -> Invoice:
+        """The demo invoices carry their codes and links already."""
+        return invoice
+
+    def connection_online(self, customer: Customer) -> bool | None:
+        """The demo's "connection" field ("online"/"offline"), None where it is absent."""
+        return self._online.get(customer.id)
+
+    def supports_trust_unlock(self, customer: Customer) -> bool:
+        """Any demo customer suspended for debt may ask."""
+        return customer.suspended
+
+    def trust_unlock(self, customer: Customer, protocol: str, today: date) -> UnlockResult:
+        """Granted once per TRUST_UNLOCK_PERIOD; a second ask inside it is "already"."""
+        if not customer.suspended:
+            return UnlockResult("refused", reason="contrato não está bloqueado")
+        last = self._unlocks.get(customer.id)
+        if last is not None and today - last < self.TRUST_UNLOCK_PERIOD:
+            until = last + timedelta(days=self.TRUST_UNLOCK_DAYS)
+            return UnlockResult("already", until=until if until >= today else None)
+        self._unlocks[customer.id] = today
+        return UnlockResult("unlocked", until=today + timedelta(days=self.TRUST_UNLOCK_DAYS))
+
+    def open_service_order(
+        self, customer: Customer, kind: ServiceOrderKind, protocol: str, message: str
+    ) -> str | None:
+        """The demo has no order system: the request recorded by Theo is the order."""
+        return None
 
 
 def load_business_data(folder: str | Path | None = None) -> JsonBusinessData:
@@ -395,9 +486,31 @@ def _customer_reader(plans: dict[str, Plan]) -> Callable[[_Fields], Customer]:
             cep=fields.digits("cep", 8),
             status=fields.choice("status", ("active", "suspended")),
             invoices=tuple(_read_invoice(f) for f in fields.objects("invoices", default=[])),
+            phones=_read_phones(fields, "phones"),
         )
 
     return read
+
+
+def _read_phones(fields: _Fields, key: str) -> tuple[str, ...]:
+    """Phones on record, with country and area code ("5511912340001"); optional."""
+    phones = []
+    for raw in fields.get(key, (list,), 'uma lista como ["5511912340001"]', default=[]):
+        phone = re.sub(r"[\s()+-]", "", raw) if isinstance(raw, str) else ""
+        if not re.fullmatch(r"55\d{10,11}", phone):
+            raise fields.error(key, "telefone inválido; use DDI 55 + DDD + número, só dígitos")
+        phones.append(phone)
+    return tuple(phones)
+
+
+def _connections(path: Path) -> Iterable[tuple[str, bool]]:
+    """The optional "connection" field of each demo customer, as (id, online)."""
+    for item in json.loads(path.read_text(encoding="utf-8"))["customers"]:
+        state = item.get("connection")
+        if state not in (None, "online", "offline"):
+            raise ValueError(f'customers.json: {item["id"]}: connection deve ser online ou offline')
+        if state is not None:
+            yield item["id"], state == "online"
 
 
 def _check_plan_ids(

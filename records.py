@@ -27,6 +27,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
@@ -58,6 +59,7 @@ REQUEST_KINDS = (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+IDENTITY_CHECKS_KEPT_DAYS = 3
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The revision that creates the tables `metadata.create_all` used to make.
@@ -117,6 +119,22 @@ requests_table = Table(
     Column("phone", String(32), nullable=False),
     Column("details", JSON().with_variant(JSONB(), "postgresql"), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+
+# Documents looked up ("lookup") and wrong second-factor answers ("failed"), per phone
+# and local day; `subject` is a keyed hash of the document, never the document itself.
+identity_checks_table = Table(
+    "identity_checks",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("phone", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("subject", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_identity_checks_phone_day", "phone", "day", "kind"),
     sqlite_autoincrement=True,
 )
 
@@ -298,6 +316,13 @@ class RecordsStore:
             protocols = conn.execute(
                 delete(protocols_table).where(protocols_table.c.created_at < cutoff)
             ).rowcount
+            # Day-scoped counters: a few days of them is all the limits ever read.
+            conn.execute(
+                delete(identity_checks_table).where(
+                    identity_checks_table.c.created_at < _as_utc(now or datetime.now(UTC))
+                    - timedelta(days=IDENTITY_CHECKS_KEPT_DAYS)
+                )
+            )
         log.info("retention: purged %d requests and %d protocols", requests, protocols)
         return {"requests": requests, "protocols": protocols}
 
@@ -311,8 +336,26 @@ class RecordsStore:
             requests = conn.execute(delete(requests_table).where(mine)).rowcount
             theirs = (protocols_table.c.phone == phone) | protocols_table.c.protocol.in_(found)
             protocols = conn.execute(delete(protocols_table).where(theirs)).rowcount
+            conn.execute(delete(identity_checks_table).where(identity_checks_table.c.phone == phone))
         log.info("forgot a customer: %d requests and %d protocols deleted", requests, protocols)
         return {"requests": requests, "protocols": protocols}
+
+    def note_identity_check(self, phone: str, day: str, kind: str, subject: str) -> None:
+        """Keep one document lookup or one failed second-factor answer of `phone` on `day`."""
+        values = {"phone": phone, "day": day, "kind": kind, "subject": subject}
+        with self.engine.begin() as conn:
+            conn.execute(insert(identity_checks_table).values(**values, created_at=datetime.now(UTC)))
+
+    def identity_checks(self, phone: str, day: str, kind: str) -> list[str]:
+        """The subjects noted for `phone` on `day` of this kind, oldest first (repeats kept)."""
+        table = identity_checks_table
+        query = (
+            select(table.c.subject)
+            .where(table.c.phone == phone, table.c.day == day, table.c.kind == kind)
+            .order_by(table.c.id)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
 
     def ping(self) -> bool:
         """Tell whether the database answers a trivial query (for /health)."""
