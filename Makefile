@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test browser lint format bench clean audit purge-records forget-customer
+.PHONY: run test browser lint format bench clean audit purge-records forget-customer import
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ purge-records: $(STAMP)
 forget-customer: $(STAMP)
 	@test -n "$(PHONE)" || { echo "Use: make forget-customer PHONE=5511987650001 [DOCUMENT=...]"; exit 2; }
 	$(BIN)/python manage.py forget-customer --phone "$(PHONE)" $(if $(DOCUMENT),--document "$(DOCUMENT)")
+
+## Importa uma planilha do provedor: make import KIND=customers FILE=clientes.csv (docs/importacao-csv.md)
+import: $(STAMP)
+	@test -n "$(KIND)" -a -n "$(FILE)" || { echo "Use: make import KIND=plans|coverage|customers|invoices FILE=arquivo.csv (nesta ordem)"; exit 2; }
+	$(BIN)/python manage.py import "$(KIND)" "$(FILE)"
 
 format: $(STAMP)
 	$(BIN)/ruff format .

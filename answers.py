@@ -148,6 +148,7 @@ GENERAL_KINDS = (
     "chamado",
     "nenhuma",
     "sem_documento",
+    "sem_cep",
     "continua",
     "funcionou",
     "encerrar",

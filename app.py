@@ -27,8 +27,9 @@ import rate_limits
 import redis_store
 import security
 import simulator
+from backends import build_business
 from bot_logic import BotLogic
-from business_data import BusinessData, load_business_data
+from business_data import BusinessData
 from config import Config, load_config
 from dedup import SeenMessages
 from delivery import Deliverer, RetryPolicy
@@ -184,13 +185,17 @@ def _build(
     records = records or RecordsStore(config.database_url, default_sqlite_path=config.sqlite_path)
     bot = BotLogic(
         sessions,
-        business or load_business_data(config.data_dir),
+        business or build_business(config, records),
         records,
         AttendanceHours.parse(config.attendance_hours, config.attendance_timezone),
         timezone=config.attendance_timezone,
         max_invalid_attempts=config.max_invalid_attempts,
         request_deadline_days=config.request_deadline_business_days,
         human_ttl_seconds=config.human_session_ttl_seconds,
+        lookups_per_day=config.lookups_per_phone_per_day,
+        identity_failures_per_day=config.identity_failures_per_day,
+        # Documents are counted as keyed hashes; any secret of the deploy will do as key.
+        identity_key=(config.webhook_secret or config.admin_token or "theo").encode(),
         **clock_kwargs,
     )
     sender = sender or _sender(config)

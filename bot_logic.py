@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 import content
 import understanding as nlu
 from answers import answers, check_states, recalled
-from business_data import BusinessData
+from business_data import BackendUnavailable, BusinessData
 from conversation import (
     CONFIRM,
     END,
@@ -44,7 +44,7 @@ from conversation import (
     choice,
     goodbye,
 )
-from flows import CLOSING, ENTRIES, START, STEPS
+from flows import CLOSING, ENTRIES, START, STEPS, UNAVAILABLE
 from hours import AttendanceHours
 from inbound import Incoming
 from privacy import mask_phone, scrub
@@ -94,6 +94,9 @@ class BotLogic:
         max_invalid_attempts: int = 3,
         request_deadline_days: int = 2,
         human_ttl_seconds: float = 4 * 3600,
+        lookups_per_day: int = 5,
+        identity_failures_per_day: int = 3,
+        identity_key: bytes = b"theo",
     ) -> None:
         self.sessions = sessions
         self.business = business
@@ -104,6 +107,10 @@ class BotLogic:
         self.max_invalid_attempts = max_invalid_attempts
         self.request_deadline_days = request_deadline_days
         self.human_ttl = human_ttl_seconds
+        # LGPD limits (flows/identify.py); the key hashes documents kept for counting.
+        self.lookups_per_day = lookups_per_day
+        self.identity_failures_per_day = identity_failures_per_day
+        self.identity_key = identity_key
         # CONFIRM's question is asked when a step raises Unsure; its answer goes back there.
         confirm = Step(ask_nothing, self._confirmed, back=START)
         self.steps = {**STEPS, **ENGINE_STEPS, CONFIRM: confirm}
@@ -125,16 +132,30 @@ class BotLogic:
         if session is None:
             protocol = self.records.new_protocol(message.phone, now)
             turn = Turn(self, Session(state=START, data={"protocol": protocol}), message, now)
-            self._greet(turn)
+            self._guarded(turn, self._greet)
         else:
             turn = Turn(self, session, message, now)
             self._upgrade(turn)
-            self._advance(turn)
+            self._guarded(turn, self._advance)
         replies = join_plain(turn.out)
         if deliver is not None:
             deliver(replies)
         self._store(turn)
         return replies
+
+    def _guarded(self, turn: Turn, advance: Callable[[Turn], None]) -> None:
+        """Advance the turn; the provider's system out of reach is said, recorded, and offered."""
+        before = turn.state
+        try:
+            advance(turn)
+        except BackendUnavailable as problem:
+            log.warning("provider's system unavailable at %s: %s", before, problem)
+            del turn.out[:]  # half an answer would mislead: say only what happened
+            turn.session.state = before
+            details = {"state": before, "request": scrub(turn.text)[:300]}
+            turn.record("system_unavailable", details)
+            turn.data["retry_state"] = before
+            self._enter(turn, UNAVAILABLE)
 
     def with_human(self, phone: str) -> bool:
         """True while a person attends `phone` (Theo must not say anything)."""

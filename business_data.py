@@ -508,7 +508,7 @@ def _connections(path: Path) -> Iterable[tuple[str, bool]]:
     for item in json.loads(path.read_text(encoding="utf-8"))["customers"]:
         state = item.get("connection")
         if state not in (None, "online", "offline"):
-            raise ValueError(f'customers.json: {item["id"]}: connection deve ser online ou offline')
+            raise ValueError(f"customers.json: {item['id']}: connection deve ser online ou offline")
         if state is not None:
             yield item["id"], state == "online"
 

@@ -67,6 +67,21 @@ class Config:
     send_retry_max_seconds: float = 300.0
     sends_per_phone_per_minute: int = 20
     repeat_answer_minutes: int = 5
+    # Where customers, contracts and invoices come from: "demo" (data/), "csv" (spreadsheets
+    # imported with `manage.py import`) or "ixc" (the IXC Provedor webservice).
+    business_backend: str = "demo"
+    ixc_base_url: str = ""
+    ixc_token: str = ""
+    ixc_visit_subject_id: str = ""
+    ixc_ticket_subject_id: str = ""
+    ixc_sector_id: str = ""
+    ixc_branch_id: str = "1"
+    ixc_suspended_statuses: str = "CA,FA"
+    ixc_timeout_seconds: float = 8.0
+    ixc_verify_tls: bool = True
+    # LGPD: distinct CPF/CNPJ one phone may look up a day, and wrong CEP answers allowed.
+    lookups_per_phone_per_day: int = 5
+    identity_failures_per_day: int = 3
 
     @property
     def console_mode(self) -> bool:
@@ -75,6 +90,9 @@ class Config:
 
 
 SENDER_MODES = ("thread", "inline", "off")
+BUSINESS_BACKENDS = ("demo", "csv", "ixc")
+# As IXC shows a webservice token: the user id, a colon, the hash.
+IXC_TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9]{16,128}")
 ENV_NAMES = {f.name: f.name.upper() for f in fields(Config)}
 
 
@@ -144,6 +162,33 @@ def validate(config: Config) -> None:
     if config.zapi_retries < 0 or config.request_deadline_business_days < 0:
         raise ConfigError("ZAPI_RETRIES and REQUEST_DEADLINE_BUSINESS_DAYS cannot be negative")
     _validate_security(config)
+    _validate_business(config)
+
+
+def _validate_business(config: Config) -> None:
+    """The backend named exists, and IXC has what it needs to be reached."""
+    if config.business_backend not in BUSINESS_BACKENDS:
+        raise ConfigError(f"BUSINESS_BACKEND must be one of {', '.join(BUSINESS_BACKENDS)}")
+    for name in ("lookups_per_phone_per_day", "identity_failures_per_day"):
+        if getattr(config, name) <= 0:
+            raise ConfigError(f"{ENV_NAMES[name]} must be greater than zero")
+    if config.business_backend != "ixc":
+        return
+    if not config.ixc_base_url.startswith(("https://", "http://")):
+        raise ConfigError(
+            "IXC_BASE_URL must be the ERP's address, e.g. https://erp.provedor.com.br"
+        )
+    if not IXC_TOKEN_SHAPE.fullmatch(config.ixc_token):
+        raise ConfigError(
+            "IXC_TOKEN must be the webservice token exactly as IXC shows it: <user id>:<hash>"
+        )
+    if not (config.ixc_visit_subject_id and config.ixc_ticket_subject_id):
+        raise ConfigError(
+            "IXC_VISIT_SUBJECT_ID and IXC_TICKET_SUBJECT_ID must name the IXC subjects "
+            "(su_oss_assunto ids) of technician visits and support tickets"
+        )
+    if config.ixc_timeout_seconds <= 0:
+        raise ConfigError("IXC_TIMEOUT_SECONDS must be greater than zero")
 
 
 def _validate_security(config: Config) -> None:

@@ -5,6 +5,7 @@
     python manage.py sender            # sends queued replies (with SENDER_MODE=off on the web)
     python manage.py failed            # replies that could not be delivered
     python manage.py resend-failed [--id N ...]
+    python manage.py import customers clientes.csv   # plans, coverage, customers, invoices
 
 Both read the same settings as the app (environment and `.env`), so they act
 on the database Theo writes to. Messages are in pt-BR: ops people read them.
@@ -24,6 +25,7 @@ from dotenv import load_dotenv
 from app import build_deliverer
 from business_data import load_business_data
 from config import Config, ConfigError, load_config
+from csv_import import IMPORT_ORDER_PT, ImportFailed, import_csv, kind_from_name
 from documents import DocumentError, normalize_phone, parse_document
 from outbox import Outbox
 from privacy import mask_phone
@@ -90,6 +92,28 @@ def run_sender(config: Config, store: RecordsStore) -> None:
     deliverer.stop()
 
 
+def import_spreadsheet(config: Config, store: RecordsStore, kind: str, path: str) -> int:
+    """Import one CSV of the provider (docs/importacao-csv.md); 0 if imported, 1 if refused.
+
+    The summary goes to stdout; the problems, when the file is refused, to stderr.
+    """
+    try:
+        report = import_csv(store.engine, kind, path)
+    except ImportFailed as failure:
+        print(failure, file=sys.stderr)
+        return 1
+    if not report.ok:
+        print(report.text(), file=sys.stderr)
+        return 1
+    print(report.text())
+    if config.business_backend != "csv":
+        print(
+            f"Atenção: BUSINESS_BACKEND={config.business_backend}; o Theo só responde com "
+            "os dados importados quando BUSINESS_BACKEND=csv."
+        )
+    return 0
+
+
 def _customer_id(config: Config, document: str) -> str:
     """The customer id of a CPF/CNPJ, which is how requests refer to a customer."""
     parsed = parse_document(document)  # already checked by _usage_problem
@@ -109,6 +133,13 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("failed", help="lista as respostas que não puderam ser enviadas")
     resend = commands.add_parser("resend-failed", help="põe as respostas com falha na fila")
     resend.add_argument("--id", type=int, action="append", dest="ids", help="só esta (repita)")
+    importer = commands.add_parser(
+        "import", help="importa uma planilha CSV do provedor (docs/importacao-csv.md)"
+    )
+    importer.add_argument(
+        "kind", help="plans, coverage, customers ou invoices (ou planos, cobertura, ...)"
+    )
+    importer.add_argument("file", help="o arquivo .csv exportado da planilha")
     return parser
 
 
@@ -117,6 +148,11 @@ def _usage_problem(args: argparse.Namespace) -> str:
         return "--days deve ser maior que zero."
     if args.command == "forget-customer" and not normalize_phone(args.phone):
         return "--phone não pode ficar vazio."
+    if args.command == "import" and kind_from_name(args.kind) is None:
+        return (
+            f"Tipo de planilha desconhecido: {args.kind}. "
+            f"Use planos, cobertura, clientes ou faturas (importe nesta ordem: {IMPORT_ORDER_PT})."
+        )
     if getattr(args, "document", None):
         try:
             parse_document(args.document)
@@ -126,7 +162,7 @@ def _usage_problem(args: argparse.Namespace) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; 0 on success, 2 on a usage or configuration error."""
+    """Run one command; 0 on success, 1 on a refused import, 2 on a usage or config error."""
     args = _parser().parse_args(argv)
     load_dotenv()
     try:
@@ -140,13 +176,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     store = RecordsStore(config.database_url, default_sqlite_path=config.sqlite_path)
     try:
-        _run(args, config, store)
+        return _run(args, config, store)
     finally:
         store.dispose()
-    return 0
 
 
-def _run(args: argparse.Namespace, config: Config, store: RecordsStore) -> None:
+def _run(args: argparse.Namespace, config: Config, store: RecordsStore) -> int:
+    if args.command == "import":
+        return import_spreadsheet(config, store, kind_from_name(args.kind) or "", args.file)
     if args.command == "purge-records":
         print(purge_records(config, store, args.days))
     elif args.command == "forget-customer":
@@ -157,6 +194,7 @@ def _run(args: argparse.Namespace, config: Config, store: RecordsStore) -> None:
         print(resend_failed(store, args.ids))
     else:
         run_sender(config, store)
+    return 0
 
 
 if __name__ == "__main__":

@@ -56,6 +56,8 @@ REQUEST_KINDS = (
     "cancellation",
     "plan_change",
     "handoff",
+    "trust_unlock",
+    "system_unavailable",
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -319,8 +321,8 @@ class RecordsStore:
             # Day-scoped counters: a few days of them is all the limits ever read.
             conn.execute(
                 delete(identity_checks_table).where(
-                    identity_checks_table.c.created_at < _as_utc(now or datetime.now(UTC))
-                    - timedelta(days=IDENTITY_CHECKS_KEPT_DAYS)
+                    identity_checks_table.c.created_at
+                    < _as_utc(now or datetime.now(UTC)) - timedelta(days=IDENTITY_CHECKS_KEPT_DAYS)
                 )
             )
         log.info("retention: purged %d requests and %d protocols", requests, protocols)
@@ -336,7 +338,9 @@ class RecordsStore:
             requests = conn.execute(delete(requests_table).where(mine)).rowcount
             theirs = (protocols_table.c.phone == phone) | protocols_table.c.protocol.in_(found)
             protocols = conn.execute(delete(protocols_table).where(theirs)).rowcount
-            conn.execute(delete(identity_checks_table).where(identity_checks_table.c.phone == phone))
+            conn.execute(
+                delete(identity_checks_table).where(identity_checks_table.c.phone == phone)
+            )
         log.info("forgot a customer: %d requests and %d protocols deleted", requests, protocols)
         return {"requests": requests, "protocols": protocols}
 
@@ -344,7 +348,9 @@ class RecordsStore:
         """Keep one document lookup or one failed second-factor answer of `phone` on `day`."""
         values = {"phone": phone, "day": day, "kind": kind, "subject": subject}
         with self.engine.begin() as conn:
-            conn.execute(insert(identity_checks_table).values(**values, created_at=datetime.now(UTC)))
+            conn.execute(
+                insert(identity_checks_table).values(**values, created_at=datetime.now(UTC))
+            )
 
     def identity_checks(self, phone: str, day: str, kind: str) -> list[str]:
         """The subjects noted for `phone` on `day` of this kind, oldest first (repeats kept)."""

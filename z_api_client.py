@@ -388,8 +388,15 @@ class ConsoleSender:
         lines = [f"--- Theo -> {mask_phone(phone)} ---", reply.text]
         if reply.document_url:
             name = reply.document_name or DEFAULT_DOCUMENT_NAME
-            lines.append(f"[PDF {name}: {reply.document_url}]")
+            lines.append(f"[PDF {name}: {_shown_document(reply.document_url)}]")
         print("\n".join(lines), file=stream, flush=True)
+
+
+def _shown_document(document: str) -> str:
+    """A link as it is; a PDF sent inline (base64) by its size, not pages of base64."""
+    if document.startswith("data:"):
+        return f"anexo de {len(document) * 3 // 4 // 1024} KiB"
+    return document
 
 
 def _console_entry(phone: str, reply: Reply) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from flows import attendant, boleto, identify, menu, plan, sales, support
 MODULES = (menu, identify, boleto, support, sales, plan, attendant)
 START = menu.MAIN_MENU  # where a conversation starts and `menu` leads
 CLOSING = menu.ANYTHING_ELSE  # "Posso ajudar em algo mais?"
+UNAVAILABLE = attendant.SYSTEM_UNAVAILABLE  # the provider's system is out of reach
 
 
 def _gather(flows: list[Flow]) -> tuple[dict[str, Step], dict[str, Handler]]:

@@ -6,9 +6,17 @@ session is in HUMAN, until the customer writes `menu` or the silence expires.
 
 from __future__ import annotations
 
+import content
 import understanding as nlu
-from conversation import HUMAN, Flow, Turn
+from answers import read_option
+from conversation import HUMAN, Flow, Step, Turn, choice
 from hours import describe_moment
+from replies import Reply
+
+# The provider's system is out of reach (the engine's fallback): try again, a person, or
+# the menu. The failed question is kept in `retry_state`.
+SYSTEM_UNAVAILABLE = "backend_down"
+MENU = "main_menu"  # the menu's state name
 
 
 def handoff(turn: Turn, reason: str) -> str:
@@ -34,4 +42,21 @@ def handoff(turn: Turn, reason: str) -> str:
     return HUMAN
 
 
-FLOW = Flow(steps={}, entries={nlu.ATENDENTE: lambda turn: handoff(turn, "customer_request")})
+def ask_unavailable(turn: Turn) -> list[Reply]:
+    intro = content.text("sistema.indisponivel", protocolo=turn.data["protocol"])
+    menu = content.menu("sistema_fora")
+    return [content.choice_reply("", menu.options, list_title=menu.title, intro=intro)]
+
+
+def handle_unavailable(turn: Turn) -> str:
+    """Try the question again, hand over, or go back to the menu."""
+    picked = choice(turn, 3) or read_option(turn, content.menu("sistema_fora").options)
+    if picked == 1:
+        return turn.data.pop("retry_state", MENU)
+    return handoff(turn, "system_unavailable") if picked == 2 else MENU
+
+
+FLOW = Flow(
+    steps={SYSTEM_UNAVAILABLE: Step(ask_unavailable, handle_unavailable, back=MENU)},
+    entries={nlu.ATENDENTE: lambda turn: handoff(turn, "customer_request")},
+)

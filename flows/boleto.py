@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import content
@@ -12,7 +13,10 @@ import understanding as nlu
 from business_data import Customer, Invoice
 from conversation import Flow, Turn
 from flows.identify import START, document_step, with_customer
+from payment_codes import PaymentCodeError, check_barcode_line, check_pix_code, mask_code
 from replies import Reply
+
+log = logging.getLogger("theo.bot")
 
 BOLETO_DOCUMENT = "boleto_document"
 CLOSING = "anything_else"  # the menu flow's "Posso ajudar em algo mais?"
@@ -47,13 +51,15 @@ def send_invoices(turn: Turn, customer: Customer) -> None:
     else:
         turn.say("boleto.varias_faturas", total=len(invoices), documento=masked)
     for invoice in invoices[:MAX_INVOICES_SHOWN]:
+        invoice = turn.bot.business.payment_details(invoice)
         turn.out.extend(invoice_replies(invoice, turn.now))
     if len(invoices) > MAX_INVOICES_SHOWN:
         turn.say("boleto.mais_faturas", total=len(invoices) - MAX_INVOICES_SHOWN)
 
 
 def invoice_replies(invoice: Invoice, now: datetime) -> list[Reply]:
-    """One invoice as WhatsApp messages."""
+    """One invoice as WhatsApp messages: details (with the PDF), then each valid code alone."""
+    barcode, pix = checked_codes(invoice, now)
     lines = [
         content.text(
             "boleto.fatura",
@@ -64,15 +70,56 @@ def invoice_replies(invoice: Invoice, now: datetime) -> list[Reply]:
     ]
     if invoice.is_overdue(now.date()):
         lines.append(content.text("boleto.vencida"))
-    if invoice.pdf_url:
+    if invoice.pdf_url.startswith("https://"):
         lines.append(content.text("boleto.pdf", link=invoice.pdf_url))
-    lines.append(
-        content.text("boleto.codigos_a_seguir" if invoice.pix_code else "boleto.so_linha_digitavel")
+    lines.append(content.text(codes_notice(barcode, pix, bool(invoice.pdf_url))))
+    details = Reply(
+        "\n".join(lines),
+        document_url=invoice.pdf_url,
+        document_name=f"boleto-{invoice.reference_month}" if invoice.pdf_url else "",
     )
-    replies = [Reply("\n".join(lines)), Reply(invoice.barcode_line, alone=True)]
+    return [details] + [Reply(code, alone=True) for code in (barcode, pix) if code]
+
+
+def codes_notice(barcode: str, pix: str, has_pdf: bool) -> str:
+    """Which codes follow, or where to pay when none passed the check."""
+    if barcode and pix:
+        return "boleto.codigos_a_seguir"
+    if barcode:
+        return "boleto.so_linha_digitavel"
+    if pix:
+        return "boleto.so_pix"
+    return "boleto.so_pdf" if has_pdf else "boleto.sem_codigos"
+
+
+def checked_codes(invoice: Invoice, now: datetime) -> tuple[str, str]:
+    """The linha digitável and PIX code that pass their check digits; "" for the others.
+
+    A code the backend got wrong is never shown: a customer would pay nothing, or the
+    wrong account. It is logged masked for the team to fix at the source.
+    """
+    barcode = pix = ""
+    try:
+        barcode = check_barcode_line(invoice.barcode_line, reference=now.date()).digits
+    except PaymentCodeError as problem:
+        if invoice.barcode_line:
+            log.warning(
+                "invoice %s: linha digitável %s refused (%s)",
+                invoice.id,
+                mask_code(invoice.barcode_line),
+                problem.reason,
+            )
     if invoice.pix_code:
-        replies.append(Reply(invoice.pix_code, alone=True))
-    return replies
+        try:
+            pix = check_pix_code(invoice.pix_code).payload
+        except PaymentCodeError as problem:
+            log.warning(
+                "invoice %s: PIX code %s refused (%s)",
+                invoice.id,
+                mask_code(invoice.pix_code),
+                problem.reason,
+            )
+    return barcode, pix
 
 
 FLOW = Flow(

@@ -3,10 +3,20 @@
 `document_customer` reads the document in the message and looks it up;
 `not_found` leads to DOC_NOT_FOUND, which offers another document, the
 attendant or the menu, and then goes back to the step that asked.
+
+Knowing a CPF is not proof of holding its account (LGPD). Showing a boleto's
+codes to whoever has the CPF is what providers do; acting on the account
+(cancellation, plan change, trust unlock, a visit to the address) or showing
+the plan goes through `holder_only`: the WhatsApp number is one of the
+customer's phones on record, or the customer types the installation CEP
+(VERIFY_CEP). Wrong CEPs and distinct documents looked up are counted per phone
+and day in the records database, so the limits hold across instances.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Callable
 
@@ -14,13 +24,15 @@ import content
 from answers import answers, read_option
 from business_data import Customer
 from conversation import Flow, Invalid, Step, Turn, choice, say_text
-from documents import DocumentError, parse_document
+from documents import Document, DocumentError, parse_cep, parse_document
 from flows.attendant import handoff
+from privacy import mask_phone
 from replies import Reply
 
 log = logging.getLogger("theo.bot")
 
 DOC_NOT_FOUND = "doc_not_found"
+VERIFY_CEP = "verify_cep"
 FoundHandler = Callable[[Turn, Customer], str]
 START = "main_menu"  # the menu's state name: "Voltar ao menu principal" leads there
 
@@ -30,12 +42,17 @@ def carries_document(text: str) -> bool:
     return sum(ch.isdigit() for ch in text) >= 8
 
 
-def document_customer(turn: Turn) -> Customer | None:
-    """Parse the document in the message and look the customer up (Invalid if malformed)."""
+def read_document(turn: Turn) -> Document:
+    """The CPF/CNPJ in the message (Invalid, saying why, if there is none or it is wrong)."""
     try:
-        document = parse_document(turn.text)
+        return parse_document(turn.text)
     except DocumentError as problem:
         raise _document_invalid(problem) from None
+
+
+def document_customer(turn: Turn, document: Document | None = None) -> Customer | None:
+    """Look up the customer of the document in the message (Invalid if malformed)."""
+    document = document or read_document(turn)
     turn.data["document_masked"] = document.masked
     customer = turn.bot.business.find_customer(document.value)
     if customer is not None:
@@ -72,7 +89,11 @@ def document_step(state: str, ask_key: str, on_found: FoundHandler, *, back: str
                 return not_found(turn, state)
             if answers().says("esperar", turn.text):  # "peraí, vou pegar o documento"
                 raise Invalid(content.text("geral.aguardando"), may_jump=False, strike=False)
-        customer = document_customer(turn)
+        document = read_document(turn)
+        if not lookup_allowed(turn, document):
+            turn.say("identidade.limite_consultas")
+            return handoff(turn, "lookup_limit")
+        customer = document_customer(turn, document)
         return not_found(turn, state) if customer is None else on_found(turn, customer)
 
     return Step(say_text(ask_key), handle, back=back, answer_in_request=carries_document)
@@ -120,6 +141,128 @@ def handle_doc_not_found(turn: Turn) -> str:
     return handoff(turn, "document_not_found") if picked == 2 else START
 
 
+# --- Limits and the second factor ---------------------------------------------------
+def _day(turn: Turn) -> str:
+    return turn.now.date().isoformat()
+
+
+def _subject(turn: Turn, document: str) -> str:
+    """A keyed hash: the table counts documents without holding them (a CPF hash is guessable)."""
+    return hmac.new(turn.bot.identity_key, document.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def lookup_allowed(turn: Turn, document: Document) -> bool:
+    """At most `lookups_per_day` distinct documents a phone a day; the same one again is free."""
+    records, phone, day = turn.bot.records, turn.message.phone, _day(turn)
+    subject = _subject(turn, document.value)
+    seen = set(records.identity_checks(phone, day, "lookup"))
+    if subject in seen:
+        return True
+    if len(seen) >= turn.bot.lookups_per_day:
+        log.warning("lookup limit reached by %s (%d documents today)", mask_phone(phone), len(seen))
+        return False
+    records.note_identity_check(phone, day, "lookup", subject)
+    return True
+
+
+_AFTER_VERIFY: dict[str, FoundHandler] = {}
+
+
+def holder_only(name: str, on_verified: FoundHandler) -> FoundHandler:
+    """`on_verified`, once the second factor shows the customer holds the account.
+
+    `name` keys the continuation in the session (a function cannot be stored there).
+    """
+    if _AFTER_VERIFY.setdefault(name, on_verified) is not on_verified:
+        raise RuntimeError(f"holder_only name used twice: {name}")
+
+    def check(turn: Turn, customer: Customer) -> str:
+        if holder_verified(turn, customer):
+            return on_verified(turn, customer)
+        if _failures_today(turn) >= turn.bot.identity_failures_per_day:
+            return _give_up(turn)
+        turn.data["verify_for"] = name
+        return VERIFY_CEP
+
+    return check
+
+
+def same_phone(a: str, b: str) -> bool:
+    """The same Brazilian mobile with or without the ninth digit (old WhatsApp ids lack it)."""
+
+    def key(phone: str) -> str:
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        if len(digits) == 13 and digits.startswith("55") and digits[4] == "9":
+            return digits[:4] + digits[5:]
+        return digits
+
+    return bool(a and b) and key(a) == key(b)
+
+
+def holder_verified(turn: Turn, customer: Customer) -> bool:
+    """Already shown in this conversation, or writing from a phone on record."""
+    if turn.data.get("verified") == customer.document:
+        return True
+    if any(same_phone(turn.message.phone, phone) for phone in customer.phones):
+        turn.data["verified"] = customer.document
+        log.info("holder of %s recognised by the phone on record", turn.data.get("document_masked"))
+        return True
+    return False
+
+
+def _failures_today(turn: Turn) -> int:
+    return len(turn.bot.records.identity_checks(turn.message.phone, _day(turn), "failed"))
+
+
+def _give_up(turn: Turn) -> str:
+    turn.data.pop("verify_for", None)
+    turn.say("identidade.tentativas_esgotadas")
+    return handoff(turn, "identity_check_failed")
+
+
+def handle_verify_cep(turn: Turn) -> str:
+    """The installation CEP proves the holder; wrong ones are counted for the day."""
+    customer = known_customer(turn)
+    follow = _AFTER_VERIFY.get(turn.data.get("verify_for", ""))
+    if customer is None or follow is None:
+        return START
+    cep = parse_cep(turn.text)
+    if cep is None:
+        if answers().says("sem_cep", turn.text):
+            turn.data.pop("verify_for", None)
+            return handoff(turn, "identity_check_no_cep")
+        raise Invalid(content.text("identidade.cep_invalido"))
+    if cep == customer.cep:
+        turn.data.pop("verify_for")
+        turn.data["verified"] = customer.document
+        return follow(turn, customer)
+    return _wrong_cep(turn, customer)
+
+
+def _wrong_cep(turn: Turn, customer: Customer) -> str:
+    phone, day = turn.message.phone, _day(turn)
+    turn.bot.records.note_identity_check(phone, day, "failed", _subject(turn, customer.document))
+    failures = _failures_today(turn)
+    log.warning(
+        "second factor failed for %s from %s (%d today)",
+        turn.data.get("document_masked"),
+        mask_phone(phone),
+        failures,
+    )
+    left = turn.bot.identity_failures_per_day - failures
+    if left <= 0:
+        return _give_up(turn)
+    key = "identidade.cep_nao_confere" if left > 1 else "identidade.cep_ultima_tentativa"
+    raise Invalid(content.text(key, restantes=left), may_jump=False, strike=False)
+
+
+def ask_verify_cep(turn: Turn) -> list[Reply]:
+    return [Reply(content.text("identidade.pedir_cep"))]
+
+
 FLOW = Flow(
-    steps={DOC_NOT_FOUND: Step(ask_not_found, handle_doc_not_found, back=START)},
+    steps={
+        DOC_NOT_FOUND: Step(ask_not_found, handle_doc_not_found, back=START),
+        VERIFY_CEP: Step(ask_verify_cep, handle_verify_cep, back=START),
+    },
 )

@@ -18,7 +18,7 @@ from conversation import (
 )
 from flows.attendant import handoff
 from flows.boleto import CLOSING
-from flows.identify import START, document_step, known_customer, with_customer
+from flows.identify import START, document_step, holder_only, known_customer, with_customer
 from flows.sales import plan_by_answer, plan_named, plan_options
 from privacy import mask_name, scrub
 from replies import Reply
@@ -50,7 +50,7 @@ def handle_plan_menu(turn: Turn) -> str:
     return turn.bot.jump(turn, PLAN_MENU_INTENTS[picked - 1])
 
 
-def plan_action_for(turn: Turn, customer: Customer) -> str:
+def _plan_action_for(turn: Turn, customer: Customer) -> str:
     """Show the account found, then confirm the cancellation or list the plans."""
     confirm_account(turn, customer)
     if turn.data.get("plan_action") == "cancel":
@@ -59,6 +59,10 @@ def plan_action_for(turn: Turn, customer: Customer) -> str:
         turn.say("plano.sem_planos")
         return CLOSING
     return CHANGE_CHOICE
+
+
+# Cancelling, changing and even showing the plan are for the holder only (LGPD).
+plan_action_for = holder_only("plan_action", _plan_action_for)
 
 
 def confirm_account(turn: Turn, customer: Customer) -> None:

@@ -7,10 +7,12 @@ booked only for an account that is neither suspended nor inside a known outage.
 
 from __future__ import annotations
 
+import logging
+
 import content
 import understanding as nlu
 from answers import answers, read_hints, read_option, yes_no
-from business_data import Customer
+from business_data import BackendUnavailable, Customer, ServiceOrderKind
 from conversation import (
     Flow,
     Invalid,
@@ -25,9 +27,11 @@ from conversation import (
 )
 from flows.attendant import handoff
 from flows.boleto import CLOSING, send_invoices
-from flows.identify import START, document_step, known_customer, with_customer
+from flows.identify import START, document_step, holder_only, known_customer, with_customer
 from hours import describe_moment
 from privacy import scrub
+
+log = logging.getLogger("theo.bot")
 
 SUPPORT_MENU = "support_menu"
 SUPPORT_DOCUMENT = "support_document"
@@ -41,6 +45,7 @@ MODEM_POWER = "modem_power"
 OTHER_DESCRIBE = "other_describe"
 VISIT_DOCUMENT = "visit_document"
 VISIT_PERIOD = "visit_period"
+TRUST_UNLOCK_OFFER = "trust_unlock_offer"
 
 SUPPORT_MENU_INTENTS = nlu.SUPPORT_MENU_INTENTS
 ANY_PERIOD = "qualquer"
@@ -68,30 +73,67 @@ def none_of_the_problems(turn: Turn) -> str:
 
 # --- 2.1 Sem internet -------------------------------------------------------------------
 def check_connection(turn: Turn, customer: Customer) -> str:
-    """Before diagnosing: a suspended contract or a known outage explains it."""
-    if account_explains(turn, customer):
-        return CLOSING
+    """Before diagnosing: suspension or a known outage explains it; online means inside home."""
+    explained = account_state(turn, customer)
+    if explained is not None:
+        return explained
     turn.data["diagnosis"] = []
+    if turn.bot.business.connection_online(customer):
+        # The ERP sees the connection up: the fiber reaches the modem, so Wi-Fi or a device.
+        turn.say("suporte.conexao_online")
+        note_answer(turn, "Conexão online no sistema do provedor?", True)
+        return MODEM_RESTART
     return RED_LIGHT
 
 
-def account_explains(turn: Turn, customer: Customer) -> bool:
-    """Say so and return True when suspension or an outage explains the problem."""
+def account_state(turn: Turn, customer: Customer) -> str | None:
+    """Say so and return where to go when suspension or an outage explains the problem."""
     turn.data["customer_id"] = customer.id
     turn.data["account_checked"] = True
     if customer.suspended:
         turn.say("suporte.suspenso", documento=turn.data.get("document_masked", ""))
         send_invoices(turn, customer)
+        if turn.bot.business.supports_trust_unlock(customer):
+            return TRUST_UNLOCK_OFFER
         turn.say("suporte.religacao")
-        return True
+        return CLOSING
     outage = turn.bot.business.outage_for_cep(customer.cep, turn.now)
     if outage is None:
-        return False
+        return None
     eta = describe_moment(outage.expected_restoration, turn.now)
     late = outage.expected_restoration <= turn.now
     key = "suporte.manutencao_atrasada" if late else "suporte.manutencao"
     turn.say(key, mensagem=outage.message, previsao=eta)
-    return True
+    return CLOSING
+
+
+# --- Desbloqueio de confiança (trust unlock) ------------------------------------------
+def handle_trust_unlock_offer(turn: Turn) -> str:
+    """Yes: unlock once the holder is confirmed; no: how the connection comes back."""
+    customer = known_customer(turn)
+    if not yes_no(turn) or customer is None:
+        turn.say("suporte.religacao")
+        return CLOSING
+    return unlock_for(turn, customer)
+
+
+def _unlock(turn: Turn, customer: Customer) -> str:
+    """Ask the provider's rule; every outcome is recorded and explained."""
+    result = turn.bot.business.trust_unlock(customer, turn.data["protocol"], turn.now.date())
+    details = {"customer": customer.id, "outcome": result.outcome, "reason": result.reason}
+    turn.record("trust_unlock", details)
+    if result.outcome == "unlocked":
+        until = content.day(result.until) if result.until else ""
+        turn.say("desbloqueio.feito" if until else "desbloqueio.feito_sem_data", ate=until)
+    elif result.outcome == "already":
+        until = content.day(result.until) if result.until else ""
+        turn.say("desbloqueio.ja_usado_ate" if until else "desbloqueio.ja_usado", ate=until)
+    else:
+        turn.say("desbloqueio.nao_permitido")
+    return CLOSING
+
+
+unlock_for = holder_only("trust_unlock", _unlock)
 
 
 def note_answer(turn: Turn, question: str, answer: bool) -> None:
@@ -225,6 +267,10 @@ def handle_other_describe(turn: Turn) -> str:
     if len(description) < 3:
         raise Invalid(content.text("suporte.descricao_vazia"))
     details = {"description": scrub(description), "customer": turn.data.get("customer_id", "")}
+    customer = known_customer(turn)
+    if customer is not None:
+        message = content.text("ordem.chamado", descricao=scrub(description))
+        details["erp_order"] = service_order(turn, customer, "ticket", message)
     turn.record("ticket", details)
     turn.say("suporte.chamado_registrado")
     return handoff(turn, "other_problem")
@@ -240,10 +286,32 @@ def start_visit(turn: Turn, problem: str) -> str:
 
 def visit_for(turn: Turn, customer: Customer) -> str:
     """A visit only for an account that suspension or an outage does not explain."""
-    if not turn.data.get("account_checked") and account_explains(turn, customer):
-        return CLOSING
+    if not turn.data.get("account_checked"):
+        explained = account_state(turn, customer)
+        if explained is not None:
+            return explained
     turn.data["customer_id"] = customer.id
-    return VISIT_PERIOD
+    return book_visit_for(turn, customer)
+
+
+# A technician goes to the address: for the holder only (LGPD). Saying the account is
+# suspended or inside an outage needs no more than the boleto does, so it comes first.
+book_visit_for = holder_only("visit", lambda turn, customer: VISIT_PERIOD)
+
+
+def service_order(turn: Turn, customer: Customer, kind: ServiceOrderKind, message: str) -> str:
+    """Open the order in the provider's system; "" when it keeps none or is out of reach.
+
+    Theo's own record is kept either way, so the team sees the request even when the
+    ERP missed it.
+    """
+    protocol = turn.data["protocol"]
+    text = content.text("ordem.cabecalho", protocolo=protocol) + "\n" + message
+    try:
+        return turn.bot.business.open_service_order(customer, kind, protocol, text) or ""
+    except BackendUnavailable as problem:
+        log.warning("service order not opened in the ERP (%s): kept in Theo's records", problem)
+        return ""
 
 
 def handle_visit_period(turn: Turn) -> str:
@@ -258,9 +326,22 @@ def handle_visit_period(turn: Turn) -> str:
         "diagnosis": turn.data.get("diagnosis", []),
         "period": period,
     }
+    if customer is not None:
+        details["erp_order"] = service_order(turn, customer, "visit", visit_order_text(details))
     turn.record("visit", details)
     turn.say("visita.confirmada", periodo=said)
     return CLOSING
+
+
+def visit_order_text(details: dict) -> str:
+    """The visit as the technician reads it in the ERP: problem, period, diagnosis."""
+    answers_given = "; ".join(f"{d['question']} {d['answer']}" for d in details["diagnosis"])
+    return content.text(
+        "ordem.visita",
+        problema=details["problem"],
+        periodo=details["period"],
+        diagnostico=answers_given or "-",
+    )
 
 
 FLOW = Flow(
@@ -313,6 +394,12 @@ FLOW = Flow(
             VISIT_DOCUMENT, "documento.pedir_visita", visit_for, back=SUPPORT_MENU
         ),
         VISIT_PERIOD: Step(ask_menu("periodo"), handle_visit_period, back=SUPPORT_MENU),
+        TRUST_UNLOCK_OFFER: yes_no_step(
+            TRUST_UNLOCK_OFFER,
+            "desbloqueio.oferta",
+            handle_trust_unlock_offer,
+            back=SUPPORT_MENU,
+        ),
     },
     entries={
         nlu.SUPORTE: lambda turn: SUPPORT_MENU,

@@ -35,6 +35,9 @@ WEBHOOK_PATH = f"/webhook/{WEBHOOK_SECRET}"
 ZAPI_BASE = "https://api.z-api.io"
 ZAPI_PREFIX = f"{ZAPI_BASE}/instances/{INSTANCE}/token/{TOKEN}/"
 CUSTOMER_PHONE = "5511987650001"
+# Maria's phone on record (data/LEIAME.md): she writes from it, so acting on her
+# account needs no CEP. Tests of the second factor write from CUSTOMER_PHONE.
+MARIA_PHONE = "5511912340001"
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 # Tuesday 2026-11-24, 10:00 in São Paulo: inside attendance hours.
 MAIN_MENU_TITLES = (
@@ -231,7 +234,13 @@ class Chat:
 
 @pytest.fixture
 def chat(client, zapi) -> Chat:
-    return Chat(client, zapi)
+    return Chat(client, zapi, MARIA_PHONE)
+
+
+@pytest.fixture
+def stranger(client, zapi) -> Chat:
+    """Someone writing from a phone that is on no customer's record."""
+    return Chat(client, zapi, CUSTOMER_PHONE)
 
 
 # --- Databases: a throwaway Postgres schema, or the same test on SQLite too -----------

@@ -64,8 +64,8 @@ def wait_healthy(base: str, process: subprocess.Popen, seconds: float = 30) -> N
         try:
             if requests.get(f"{base}/health", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # the socket is bound before the worker has loaded the app
         time.sleep(0.1)
     raise AssertionError(f"Theo did not become healthy in {seconds:.0f} s")
 

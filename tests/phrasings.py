@@ -33,6 +33,8 @@ SLOW_SPEED_TEST = "slow_speed_test"
 SLOW_STABILITY = "slow_stability"
 MODEM_POWER = "modem_power"
 VISIT_PERIOD = "visit_period"
+VERIFY_CEP = "verify_cep"
+TRUST_UNLOCK_OFFER = "trust_unlock_offer"
 OTHER_DESCRIBE = "other_describe"
 SALES_CEP = "sales_cep"
 COVERAGE_CEP = "coverage_cep"
@@ -707,7 +709,7 @@ ROWS |= {
         ("529.982.247-25", RED_LIGHT),
         ("meu cpf e 52998224725 e a net ta fora desde cedo", RED_LIGHT),
         ("ta no nome da minha esposa 628 194 821 12", RED_LIGHT),
-        ("186.091.390-34", ANYTHING_ELSE),  # suspended: the invoices, no diagnosis
+        ("186.091.390-34", TRUST_UNLOCK_OFFER),  # suspended: the invoices, no diagnosis
         ("cnpj da loja 11.222.333/0001-81", RED_LIGHT),
         ("123.456.789-09", DOC_NOT_FOUND),
         ("529.982.247-2", SUPPORT_DOCUMENT),
@@ -725,8 +727,9 @@ ROWS |= {
     PLAN_DOCUMENT: [
         ("529.982.247-25", CANCEL_CONFIRM),
         ("é 52998224725", CANCEL_CONFIRM),
-        ("cpf do titular: 628.194.821-12", CANCEL_CONFIRM),
-        ("11222333000181", CANCEL_CONFIRM),
+        # Someone else's account, from Maria's phone: the installation CEP first.
+        ("cpf do titular: 628.194.821-12", VERIFY_CEP),
+        ("11222333000181", VERIFY_CEP),
         ("123.456.789-09", DOC_NOT_FOUND),
         ("000.000.000-00", PLAN_DOCUMENT),
         ("529 982 247", PLAN_DOCUMENT),
@@ -742,8 +745,8 @@ ROWS |= {
     VISIT_DOCUMENT: [
         ("529.982.247-25", VISIT_PERIOD),
         ("meu cpf 52998224725", VISIT_PERIOD),
-        ("628 194 821 12", VISIT_PERIOD),
-        ("186.091.390-34", ANYTHING_ELSE),  # suspended: no visit, the invoices instead
+        ("628 194 821 12", VERIFY_CEP),  # not Maria's account: the CEP first
+        ("186.091.390-34", TRUST_UNLOCK_OFFER),  # suspended: no visit, the invoices instead
         ("123.456.789-09", DOC_NOT_FOUND),
         ("529.982.247-24", VISIT_DOCUMENT),
         ("123", VISIT_DOCUMENT),
@@ -752,7 +755,7 @@ ROWS |= {
         ("??", VISIT_DOCUMENT),
         ("pra que precisa disso?", VISIT_DOCUMENT),
         ("me liga que eu passo", HUMAN),
-        ("cnpj 11.222.333/0001-81", VISIT_PERIOD),
+        ("cnpj 11.222.333/0001-81", VERIFY_CEP),
         ("menu", MAIN_MENU),
         ("tchau", END),
     ],

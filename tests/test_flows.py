@@ -18,6 +18,15 @@ BUSINESS_CNPJ = "11.222.333/0001-81"
 ALPHANUMERIC_CNPJ = "12.ABC.345/01DE-35"
 SUSPENDED_CPF = "186.091.390-34"
 PAULISTA_CPF = "628.194.821-12"
+PAULISTA_PHONE = "5511912340003"  # on record for PAULISTA_CPF (data/LEIAME.md)
+
+
+@pytest.fixture
+def paulista(client, zapi) -> Chat:
+    """The holder of PAULISTA_CPF, writing from the phone on record."""
+    return Chat(client, zapi, PAULISTA_PHONE)
+
+
 UNKNOWN_CPF = "123.456.789-09"
 
 
@@ -182,7 +191,9 @@ def test_suspended_contract_gets_invoices_and_reconnection_notice(chat):
 
     assert "suspenso por falta de pagamento" in answer
     assert "Fatura vencida" in answer
-    assert "automaticamente" in answer
+    assert "desbloqueio de confiança" in answer
+    assert chat.state() == "trust_unlock_offer"
+    assert "automaticamente" in chat.say("não, vou pagar hoje")
     assert chat.state() == "anything_else"
     assert kinds(chat) == []
 
@@ -228,7 +239,8 @@ def test_red_light_then_cable_fixed_is_resolved(chat):
     assert kinds(chat) == []
 
 
-def test_no_red_light_restart_fails_then_visit_is_recorded_with_diagnosis(chat):
+def test_no_red_light_restart_fails_then_visit_is_recorded_with_diagnosis(paulista):
+    chat = paulista
     chat.say("oi")
     chat.say("2")
     chat.say("1")
@@ -918,7 +930,8 @@ def test_back_after_the_restart_even_when_already_tried(chat, answer):
 
 
 @pytest.mark.parametrize("answer", ["não, quero um técnico", "ainda não voltou", "mesma coisa"])
-def test_not_back_after_the_restart_books_the_visit(chat, answer):
+def test_not_back_after_the_restart_books_the_visit(paulista, answer):
+    chat = paulista
     at_step(chat, "sem internet", PAULISTA_CPF, "não")
 
     assert "técnico" in chat.say(answer)

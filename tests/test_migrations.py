@@ -35,7 +35,16 @@ from records import (
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ALEMBIC = Path(sys.executable).parent / "alembic"
 NOW = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
-THEO_TABLES = {"protocols", "recorded_requests", "outbox", "identity_checks"}
+THEO_TABLES = {
+    "protocols",
+    "recorded_requests",
+    "outbox",
+    "identity_checks",
+    "business_plans",
+    "business_coverage_areas",
+    "business_customers",
+    "business_invoices",
+}
 # The tables `metadata.create_all` made before migrations existed.
 BASELINE = [protocols_table, requests_table, outbox_table]
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()

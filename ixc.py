@@ -1,0 +1,1004 @@
+"""BusinessData answered by the provider's IXC Provedor (IXCsoft) ERP, through its webservice.
+
+`IxcBusinessData` reads customers, contracts, open receivables and RADIUS logins,
+opens service orders and asks for trust unlocks. Plans on sale, coverage and outages
+stay in Theo's own data: those calls go to the `catalog` given to the constructor.
+
+How IXC is called (everything is POST to `https://<host>/webservice/v1/<table>`, with
+HTTP Basic auth made of the token exactly as IXC shows it, `<user id>:<hash>`):
+
+- listings send the header `ixcsoft: listar` and a JSON body `{"qtype": "<table>.<field>",
+  "query", "oper", "page", "rp", "sortname", "sortorder"}` plus an optional `grid_param`
+  (a JSON *string* of `[{"TB", "OP", "P"}]` extra filters); the answer is `{"page",
+  "total", "registros": [...]}`, with strings for every value;
+- `cliente` by `cnpj_cpf` (stored formatted, "529.982.247-25": the formatted form is
+  asked first, then digits only): `id`, `razao`, `fantasia`, `tipo_pessoa` (F/J),
+  `ativo`, `cep`, `fone`, `telefone_celular`, `whatsapp`, `telefone_comercial`;
+- `cliente_contrato` by `id_cliente`: `id`, `status` (A active), `status_internet`
+  (A, CA blocked for debt, FA payment overdue, CM blocked by hand, D disabled, ...),
+  `id_vd_contrato` (the plan sold), `contrato` (its name), `endereco_padrao_cliente`,
+  `cep`;
+- `vd_contratos` (plans sold) by `id`: `nome`, `valor_contrato`;
+- `fn_areceber` (receivables) by `id_cliente`, open = `status` "A" and `liberado` "S":
+  `id`, `data_vencimento`, `valor`, `valor_aberto`, `linha_digitavel`;
+- `radusuarios` (RADIUS logins) by `id_contrato` or `id_cliente`: `online` (S/N), `ativo`;
+- `get_pix` `{"id_areceber"}` answers `{"type": "success", "pix": {"qrCode": {"qrcode"},
+  "dadosPix": {"pixCopiaECola", "status"}}}`;
+- `get_boleto` `{"boletos", "juro", "multa", "atualiza_boleto", "tipo_boleto": "arquivo",
+  "base64": "S"}` answers the PDF as bare base64 text ("JVBERi0..." = "%PDF");
+- `su_oss_chamado` insert (no `ixcsoft` header): `tipo` "C", `id_cliente`, `id_assunto`,
+  `id_contrato_kit`, `id_filial`, `setor`, `prioridade`, `origem_endereco`, `status` "A",
+  `mensagem`; answers `{"type": "success", "id": "..."}`;
+- `desbloqueio_confianca` `{"id": <contract id>}` answers `{"tipo": "sucesso"|"erro",
+  "mensagem", "codigo"}` (106 no such contract, 107 already unlocked, 109 not allowed);
+- errors come as `{"type": "error", "message"}`, often with HTTP 200; a login page or
+  a proxy error comes as HTML.
+
+Public sources of these names (third-party code; the official wiki, wiki.ixcsoft.com.br
+and wikiapiprovedor.ixcsoft.com.br, is quoted by them but was not reachable here):
+IXCsoft's Postman collection "API - IXC Provedor" as rendered to markdown in a public
+repository (listing body, `cliente`/`cliente_contrato` fields, status button endpoints,
+`fn_areceber` sample answer, `get_boleto`/`get_pix` bodies, required `su_oss_chamado`
+fields); IXCsoft's own `su_oss_chamado` insert sample (token "6:4dac...", `tipo`,
+`id_contrato_kit`, `origem_endereco`, `prioridade` "N", `status` "A"); SousaFelipe/ixc-orm
+(Basic auth of the base64 token, `ixcsoft: listar`, `get_boleto` and
+`desbloqueio_confianca` bodies); andre-luiz-dos-santos/goixc (token split at ":",
+`desbloqueio_confianca` `tipo`/`codigo` 106/107/109 and its message texts, `get_boleto`
+returning "%PDF"); marcosmarcolin/client-api-ixc (resource names, open `fn_areceber` with
+`grid_param` on `liberado`/`status`); and public ISP bots and portals that read
+`get_pix` (`pix.qrCode.qrcode`, `pix.dadosPix.pixCopiaECola`), `vd_contratos` (`nome`,
+`valor_contrato`) and `radusuarios` (`online`, `ativo`).
+
+This adapter never calls the manual release buttons (`cliente_contrato_btn_lib_temp_24722`
+"liberar temporariamente", `cliente_contrato_15464` "liberar manualmente"): they bypass
+the provider's trust-unlock rule. Only `desbloqueio_confianca`, which applies it, is used.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import HTTPBasicAuth
+from urllib3.util.retry import Retry
+
+from business_data import (
+    BackendUnavailable,
+    BusinessData,
+    Customer,
+    CustomerKind,
+    CustomerStatus,
+    Invoice,
+    Outage,
+    Plan,
+    ServiceOrderKind,
+    UnlockResult,
+)
+from documents import Document, DocumentError, parse_document
+from privacy import scrub
+
+log = logging.getLogger("theo.ixc")
+
+API_PATH = "webservice/v1/"
+PLAN_PREFIX = "ixc:"
+# Writes that must never be sent twice: retried only when no connection was made.
+WRITE_TABLES = ("su_oss_chamado", "desbloqueio_confianca")
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+RETRY_AFTER_MAX_S = 10  # a chat customer is waiting: never park a worker longer
+CLIENT_PAGE = 20
+CONTRACT_PAGE = 50
+INVOICE_PAGE = 100
+LOGIN_PAGE = 20
+ERP_TEXT_MAX = 200  # how much of an ERP message goes to logs and records
+PHONE_FIELDS = ("telefone_celular", "whatsapp", "fone", "telefone_comercial")
+EMPTY_IDS = ("", "0")
+
+_HTML_START = b"<"
+_PDF_MAGIC = b"%PDF"
+_BR_DATE = re.compile(r"\b(\d{2})/(\d{2})/(\d{4})\b")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_MONTH = re.compile(r"^(?:(\d{4})-(\d{2})|(\d{2})/(\d{4}))")
+_SPEED = re.compile(r"(\d+(?:[.,]\d+)?)\s*(gbps|giga|gb|g|mbps|mega|mb|m)\b")
+# Trust unlock answers, matched on accent-free lower case text (see goixc's regexps).
+_UNLOCK_ALREADY = re.compile(
+    r"ja (foi )?(utilizad|realizad|efetuad|concedid|liberad|desbloquead)"
+    r"|ja (esta|encontra-se|se encontra) (ativ|desbloquead|liberad)"
+    r"|ja (possui|tem|teve|usou|utilizou|houve)"
+)
+_UNLOCK_ALREADY_CODE = "107"
+_SUCCESS_TYPES = ("success", "sucesso")
+
+
+@dataclass(frozen=True)
+class IxcSettings:
+    """How to reach the provider's IXC and the provider's choices Theo must follow."""
+
+    base_url: str  # the ERP's address, "https://erp.example.com.br"; /webservice/v1/ is added
+    token: str = field(repr=False)  # "<user id>:<hash>", exactly as IXC shows it
+    visit_subject_id: str = ""  # su_oss_assunto id of technician visits ("" = keep no order)
+    ticket_subject_id: str = ""  # su_oss_assunto id of other requests ("" = keep no order)
+    visit_sector_id: str = ""  # setor of visit orders, as the subject's sector in IXC
+    ticket_sector_id: str = ""  # setor of ticket orders
+    branch_id: str = "1"  # id_filial of new orders
+    suspended_statuses: tuple[str, ...] = ("CA", "FA")  # status_internet meaning "suspended"
+    connect_timeout: float = 3.0
+    read_timeout: float = 8.0
+    retries: int = 2
+    backoff_factor: float = 0.3
+    breaker_threshold: int = 5  # consecutive failures before failing fast
+    breaker_open_seconds: float = 30.0
+    cache_seconds: float = 45.0  # find_customer / open_invoices / plan answers kept this long
+    verify_tls: bool = True
+    trust_unlock_days: int | None = None  # the provider's rule, when IXC's answer has no date
+    refresh_overdue_boleto: bool = False  # ask get_boleto to add interest and a new due date
+
+    def __post_init__(self) -> None:
+        """Refuse settings that would fail at the first call; errors never quote the token."""
+        if not re.match(r"https?://[^/\s]+", self.base_url or ""):
+            raise ValueError("IXC base_url must be the ERP address, like https://erp.example.com")
+        user, _, secret = (self.token or "").partition(":")
+        if not user.strip() or not secret.strip():
+            raise ValueError("IXC token must be '<user id>:<hash>' as IXC shows it")
+        if self.connect_timeout <= 0 or self.read_timeout <= 0:
+            raise ValueError("IXC timeouts must be positive")
+        if self.retries < 0 or self.backoff_factor < 0:
+            raise ValueError("IXC retries and backoff_factor cannot be negative")
+        if self.breaker_threshold < 1 or self.breaker_open_seconds < 0 or self.cache_seconds < 0:
+            raise ValueError("IXC breaker_threshold must be >= 1; seconds cannot be negative")
+        statuses = tuple(s.strip().upper() for s in self.suspended_statuses)
+        object.__setattr__(self, "suspended_statuses", statuses)
+
+
+class IxcBusinessData:
+    """BusinessData read from IXC; plans on sale, coverage and outages come from `catalog`."""
+
+    def __init__(
+        self,
+        settings: IxcSettings,
+        catalog: BusinessData,
+        *,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Prepare the HTTP session, breaker and cache; nothing is sent yet."""
+        self._settings = settings
+        self._catalog = catalog
+        self._http = _IxcHttp(settings, session, clock)
+        self._cache = _TtlCache(settings.cache_seconds, clock)
+
+    def close(self) -> None:
+        """Release pooled connections (an injected session is left to its owner)."""
+        self._http.close()
+
+    # --- customers and invoices --------------------------------------------------------
+
+    def find_customer(self, document: str) -> Customer | None:
+        """The customer holding this CPF/CNPJ, from `cliente` and its chosen contract."""
+        parsed = _document_or_none(document)
+        if parsed is None:
+            return None
+        key = ("customer", parsed.value)
+        hit, cached = self._cache.get(key)
+        if hit:
+            return cached
+        customer = self._lookup_customer(parsed)
+        self._cache.put(key, customer)
+        return customer
+
+    def open_invoices(self, customer: Customer) -> list[Invoice]:
+        """The customer's open receivables (all contracts), oldest due date first."""
+        if not customer.id:
+            return []
+        key = ("invoices", customer.id)
+        hit, cached = self._cache.get(key)
+        if not hit:
+            cached = tuple(self._fetch_invoices(customer.id))
+            self._cache.put(key, cached)
+        return list(cached)
+
+    def payment_details(self, invoice: Invoice) -> Invoice:
+        """The invoice with its PIX copia-e-cola (`get_pix`) and PDF (`get_boleto`)."""
+        if not invoice.id:
+            return invoice
+        pix = self._pix_code(invoice.id)
+        pdf = self._boleto_pdf(invoice.id)
+        return replace(invoice, pix_code=pix or invoice.pix_code, pdf_url=pdf or invoice.pdf_url)
+
+    # --- plans, coverage, outages ------------------------------------------------------
+
+    def plans_for_cep(self, cep: str) -> list[Plan] | None:
+        """Plans on sale are Theo's own catalog."""
+        return self._catalog.plans_for_cep(cep)
+
+    def plan(self, plan_id: str) -> Plan | None:
+        """An "ixc:<vd_contratos id>" plan from IXC; any other id from the catalog."""
+        if not plan_id.startswith(PLAN_PREFIX):
+            return self._catalog.plan(plan_id)
+        ixc_id = plan_id.removeprefix(PLAN_PREFIX)
+        if not ixc_id.isdigit():
+            return None
+        key = ("plan", ixc_id)
+        hit, cached = self._cache.get(key)
+        if hit:
+            return cached
+        rows = self._http.listing("vd_contratos", "id", ixc_id, rp=1, sortname="id")
+        plan = _to_plan(rows[0]) if rows else None
+        self._cache.put(key, plan)
+        return plan
+
+    def outage_for_cep(self, cep: str, now: datetime) -> Outage | None:
+        """Outages are registered in Theo's own data."""
+        return self._catalog.outage_for_cep(cep, now)
+
+    # --- connection, trust unlock, service orders ---------------------------------------
+
+    def connection_online(self, customer: Customer) -> bool | None:
+        """Whether a RADIUS login of the contract is online; None when it has none."""
+        if customer.contract_id:
+            rows = self._logins("id_contrato", customer.contract_id)
+        elif customer.id:
+            rows = self._logins("id_cliente", customer.id)
+        else:
+            return None
+        if not rows:
+            return None
+        # A disabled login left behind after a swap would hide the current one.
+        current = [row for row in rows if _text(row, "ativo").upper() != "N"] or rows
+        return any(_text(row, "online").upper() == "S" for row in current)
+
+    def supports_trust_unlock(self, customer: Customer) -> bool:
+        """Asked only for a contract suspended for debt; IXC's rule decides the rest."""
+        return customer.suspended and bool(customer.contract_id)
+
+    def trust_unlock(self, customer: Customer, protocol: str, today: date) -> UnlockResult:
+        """Ask `desbloqueio_confianca`, which applies the provider's rule and limit."""
+        if not customer.contract_id:
+            return UnlockResult("unsupported")
+        # Never the manual release buttons (cliente_contrato_btn_lib_temp_24722,
+        # cliente_contrato_15464): they skip the rule this endpoint enforces.
+        answer = self._http.post_json("desbloqueio_confianca", {"id": customer.contract_id})
+        result = _unlock_result(answer, today, self._settings.trust_unlock_days)
+        log.info(
+            "IXC trust unlock for contract %s (protocol %s): %s %s",
+            customer.contract_id,
+            protocol,
+            result.outcome,
+            result.reason,
+        )
+        if result.outcome != "refused":
+            self._cache.drop(("customer", customer.document))  # its status just changed
+        return result
+
+    def open_service_order(
+        self, customer: Customer, kind: ServiceOrderKind, protocol: str, message: str
+    ) -> str | None:
+        """Insert a `su_oss_chamado` carrying Theo's protocol; its id, or None if not set up."""
+        subject, sector = self._order_route(kind)
+        if not subject or not customer.id:
+            log.warning("IXC %s order not opened: no subject id configured for it", kind)
+            return None
+        body = self._order_body(customer, subject, sector, protocol, message)
+        answer = self._http.post_json("su_oss_chamado", body)
+        order_id = _inserted_id(answer)
+        log.info("IXC %s order %s opened (protocol %s)", kind, order_id, protocol)
+        return order_id
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _lookup_customer(self, document: Document) -> Customer | None:
+        """Client record, then its contracts, turned into a Customer."""
+        client = self._client_record(document)
+        if client is None:
+            log.info("IXC has no client with document %s", document.masked)
+            return None
+        client_id = _text(client, "id")
+        if not client_id:
+            raise BackendUnavailable("IXC answered a client record without an id")
+        contracts = self._http.listing(
+            "cliente_contrato", "id_cliente", client_id, rp=CONTRACT_PAGE, sortname="id"
+        )
+        contract = choose_contract(contracts, self._settings.suspended_statuses)
+        customer = _to_customer(client, contract, document, self._settings.suspended_statuses)
+        log.info(
+            "IXC client %s found for %s: contract %s, %s",
+            customer.id,
+            document.masked,
+            customer.contract_id or "none",
+            customer.status,
+        )
+        return customer
+
+    def _client_record(self, document: Document) -> dict[str, Any] | None:
+        """The `cliente` row of this document: formatted first, as IXC usually stores it."""
+        for query in _document_queries(document):
+            rows = self._http.listing("cliente", "cnpj_cpf", query, rp=CLIENT_PAGE, sortname="id")
+            # Guard against a server that matches loosely: the digits must be the same.
+            same = [row for row in rows if _compact(_text(row, "cnpj_cpf")) == document.value]
+            if same:
+                return choose_client(same)
+        return None
+
+    def _fetch_invoices(self, client_id: str) -> list[Invoice]:
+        """Open, released receivables of the client, as Invoices sorted by due date."""
+        rows = self._http.listing(
+            "fn_areceber",
+            "id_cliente",
+            client_id,
+            rp=INVOICE_PAGE,
+            sortname="data_vencimento",
+            sortorder="asc",
+            grid=(("status", "=", "A"), ("liberado", "=", "S")),
+        )
+        # Filtered again here: grid_param is best effort on some IXC versions.
+        open_rows = [
+            row
+            for row in rows
+            if _text(row, "status").upper() == "A" and _text(row, "liberado").upper() != "N"
+        ]
+        invoices = [_to_invoice(row) for row in open_rows]
+        return sorted(invoices, key=lambda invoice: (invoice.due_date, _id_order(invoice.id)))
+
+    def _pix_code(self, invoice_id: str) -> str:
+        """The PIX copia-e-cola of the receivable, "" when IXC has none for it."""
+        answer = self._http.post_json("get_pix", {"id_areceber": invoice_id})
+        return _pix_from_answer(answer, invoice_id)
+
+    def _boleto_pdf(self, invoice_id: str) -> str:
+        """The boleto PDF as a data: URI (Z-API's send-document takes base64), or ""."""
+        refresh = "S" if self._settings.refresh_overdue_boleto else "N"
+        body = {
+            "boletos": invoice_id,
+            "juro": refresh,
+            "multa": refresh,
+            # "N" keeps the PDF's linha digitável the same as the one Theo shows.
+            "atualiza_boleto": refresh,
+            "tipo_boleto": "arquivo",
+            "base64": "S",
+        }
+        return _pdf_data_uri(self._http.post_raw("get_boleto", body), invoice_id)
+
+    def _logins(self, field_name: str, value: str) -> list[dict[str, Any]]:
+        """RADIUS logins (`radusuarios`) filtered by one field, newest first."""
+        return self._http.listing("radusuarios", field_name, value, rp=LOGIN_PAGE, sortname="id")
+
+    def _order_route(self, kind: ServiceOrderKind) -> tuple[str, str]:
+        """The subject and sector ids configured for this kind of order."""
+        settings = self._settings
+        if kind == "visit":
+            return settings.visit_subject_id, settings.visit_sector_id
+        return settings.ticket_subject_id, settings.ticket_sector_id
+
+    def _order_body(
+        self, customer: Customer, subject: str, sector: str, protocol: str, message: str
+    ) -> dict[str, str]:
+        """The `su_oss_chamado` insert body (fields of IXCsoft's own sample)."""
+        text = (
+            message if protocol and protocol in message else f"Protocolo Theo {protocol}: {message}"
+        )
+        body = {
+            "tipo": "C",  # an order for a client (E would be for a network structure)
+            "id_cliente": customer.id,
+            "id_assunto": subject,
+            "id_filial": self._settings.branch_id,
+            "prioridade": "N",  # normal
+            # CC: the contract's installation address; C: the client's own address.
+            "origem_endereco": "CC" if customer.contract_id else "C",
+            "status": "A",  # open
+            "mensagem": text,
+        }
+        if customer.contract_id:
+            body["id_contrato_kit"] = customer.contract_id
+        if sector:
+            body["setor"] = sector
+        return body
+
+
+# --- choosing records -----------------------------------------------------------------
+
+
+def choose_client(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Among duplicate registrations of one document: active ones first, then the newest."""
+    return max(rows, key=lambda row: (_text(row, "ativo").upper() != "N", _id_order(row)))
+
+
+def choose_contract(
+    contracts: list[dict[str, Any]], suspended_statuses: Iterable[str]
+) -> dict[str, Any] | None:
+    """The contract Theo talks about, chosen the same way every time.
+
+    Active contracts (`status` "A") are preferred; if none is active, any contract that
+    is not cancelled or withdrawn. Among those, one suspended for debt wins, so a
+    customer with a working and a blocked contract is not told everything is fine;
+    ties go to the newest (highest id).
+    """
+    if not contracts:
+        return None
+    active = [c for c in contracts if _text(c, "status").upper() == "A"]
+    alive = [c for c in contracts if _text(c, "status").upper() not in ("C", "D", "I")]
+    candidates = active or alive or contracts
+    suspended = set(suspended_statuses)
+    return max(
+        candidates,
+        key=lambda c: (_text(c, "status_internet").upper() in suspended, _id_order(c)),
+    )
+
+
+# --- mapping IXC records ----------------------------------------------------------------
+
+
+def _to_customer(
+    client: dict[str, Any],
+    contract: dict[str, Any] | None,
+    document: Document,
+    suspended_statuses: tuple[str, ...],
+) -> Customer:
+    """A Customer from the `cliente` row and the chosen `cliente_contrato` row."""
+    contract = contract or {}
+    internet = _text(contract, "status_internet").upper()
+    status: CustomerStatus = "suspended" if internet in suspended_statuses else "active"
+    kind: CustomerKind = (
+        "business" if _text(client, "tipo_pessoa").upper() == "J" else "residential"
+    )
+    plan = _text(contract, "id_vd_contrato")
+    return Customer(
+        id=_text(client, "id"),
+        document=document.value,
+        name=_text(client, "razao") or _text(client, "fantasia") or _text(client, "nome"),
+        kind=kind,
+        plan_id=f"{PLAN_PREFIX}{plan}" if plan not in EMPTY_IDS else "",
+        cep=_cep(contract) or _cep(client),
+        status=status,
+        phones=normalize_phones(_text(client, key) for key in PHONE_FIELDS),
+        contract_id=_text(contract, "id"),
+    )
+
+
+def _to_invoice(row: dict[str, Any]) -> Invoice:
+    """An Invoice from an `fn_areceber` row; a row without id, due date or amount is nonsense."""
+    invoice_id = _text(row, "id")
+    due = _parse_date(_text(row, "data_vencimento"))
+    amount = _invoice_amount(row)
+    if not invoice_id or due is None or amount is None:
+        raise BackendUnavailable("IXC answered a receivable without id, due date or amount")
+    return Invoice(
+        id=invoice_id,
+        reference_month=_reference_month(row, due),
+        due_date=due,
+        amount=amount,
+        # Kept even when empty: the flow then offers the PDF or an attendant.
+        barcode_line=re.sub(r"\D", "", _text(row, "linha_digitavel")),
+    )
+
+
+def _to_plan(row: dict[str, Any]) -> Plan | None:
+    """A Plan from a `vd_contratos` row; speed read from the name ("500 MEGA", "1 GIGA")."""
+    name = _text(row, "nome")
+    if not name:
+        return None
+    price = _money(_text(row, "valor_contrato"))
+    if price is None:
+        raise BackendUnavailable("IXC answered a plan without a valid price")
+    speed = speed_from_name(name)
+    if not speed:
+        log.info("IXC plan %s: no speed in its name; shown without one", _text(row, "id"))
+    return Plan(
+        id=f"{PLAN_PREFIX}{_text(row, 'id')}",
+        name=name,
+        speed_mbps=speed,
+        monthly_price=price,
+    )
+
+
+def speed_from_name(name: str) -> int:
+    """Mbps written in a plan name: "500 MEGA" -> 500, "1 GIGA" -> 1000; 0 when absent."""
+    match = _SPEED.search(_fold(name))
+    if match is None:
+        return 0
+    number = Decimal(match.group(1).replace(",", "."))
+    factor = 1000 if match.group(2).startswith("g") else 1
+    return int(number * factor)
+
+
+def normalize_phones(values: Iterable[str]) -> tuple[str, ...]:
+    """Every valid phone as 55 + DDD + number, in order, without repeats."""
+    phones: list[str] = []
+    for value in values:
+        phone = normalize_phone(value)
+        if phone and phone not in phones:
+            phones.append(phone)
+    return tuple(phones)
+
+
+def normalize_phone(value: str) -> str | None:
+    """One phone as "55" + DDD + number, or None when it cannot be a Brazilian number."""
+    digits = re.sub(r"\D", "", value or "").lstrip("0")  # "0xx" trunk prefixes
+    if len(digits) in (12, 13) and digits.startswith("55"):
+        digits = digits[2:]
+    if len(digits) not in (10, 11) or digits[0] == "0" or digits[2] == "0":
+        return None
+    if len(digits) == 11 and digits[2] != "9":
+        return None  # 11 digits is a mobile, which starts with 9
+    return "55" + digits
+
+
+def _unlock_result(answer: Any, today: date, days: int | None) -> UnlockResult:
+    """Map IXC's trust unlock answer to the outcome Theo explains."""
+    entry = answer[0] if isinstance(answer, list) and answer else answer
+    if not isinstance(entry, dict):
+        raise BackendUnavailable("IXC answered the trust unlock with something unreadable")
+    kind = (_text(entry, "tipo") or _text(entry, "type")).lower()
+    message = _text(entry, "mensagem") or _text(entry, "message") or _text(entry, "msg")
+    code = _text(entry, "codigo") or _text(entry, "code")
+    if not kind:
+        raise BackendUnavailable("IXC answered the trust unlock without a result type")
+    until = _date_in(message, today)
+    if kind in _SUCCESS_TYPES and code != _UNLOCK_ALREADY_CODE:
+        if until is None and days:
+            until = today + timedelta(days=days)
+        return UnlockResult("unlocked", until=until)
+    if code == _UNLOCK_ALREADY_CODE or _UNLOCK_ALREADY.search(_fold(message)):
+        return UnlockResult("already", until=until)
+    # Limit reached, not allowed by the provider's rule, contract not blocked, no contract.
+    return UnlockResult("refused", reason=_erp_words(message) or f"IXC code {code or '?'}")
+
+
+def _inserted_id(answer: Any) -> str:
+    """The id of the record IXC says it inserted, or BackendUnavailable with its words."""
+    if not isinstance(answer, dict):
+        raise BackendUnavailable("IXC answered the service order with something unreadable")
+    kind = _text(answer, "type").lower()
+    order_id = _text(answer, "id")
+    if kind in _SUCCESS_TYPES and order_id:
+        return order_id
+    words = _erp_words(_text(answer, "message") or _text(answer, "mensagem"))
+    raise BackendUnavailable(f"IXC refused the service order: {words or 'no reason given'}")
+
+
+def _pix_from_answer(answer: Any, invoice_id: str) -> str:
+    """The copia-e-cola of a `get_pix` answer; "" when IXC has no PIX for the receivable."""
+    if not isinstance(answer, dict):
+        raise BackendUnavailable("IXC answered get_pix with something unreadable")
+    if _text(answer, "type").lower() == "error":
+        log.info("IXC has no PIX for receivable %s: %s", invoice_id, _erp_words(answer))
+        return ""
+    pix = answer.get("pix")
+    if isinstance(pix, str):
+        return _valid_pix(pix)
+    if not isinstance(pix, dict):
+        return ""
+    details = pix.get("dadosPix") if isinstance(pix.get("dadosPix"), dict) else {}
+    qr_code = pix.get("qrCode") if isinstance(pix.get("qrCode"), dict) else {}
+    active = _text(details, "status").upper() in ("", "ATIVA")
+    return _valid_pix(_text(details, "pixCopiaECola") if active else "") or _valid_pix(
+        _text(qr_code, "qrcode")
+    )
+
+
+def _pdf_data_uri(body: bytes, invoice_id: str) -> str:
+    """A data:application/pdf URI from `get_boleto`'s base64 answer ("" when it has none)."""
+    text = body.strip()
+    if text.startswith(b"{"):
+        return _pdf_from_json(text, invoice_id)
+    if text.startswith(_PDF_MAGIC):  # some versions ignore base64=S
+        return "data:application/pdf;base64," + base64.b64encode(text).decode("ascii")
+    compact = b"".join(text.split())
+    try:
+        decoded = base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        decoded = b""
+    if not decoded.startswith(_PDF_MAGIC):
+        raise BackendUnavailable("IXC answered get_boleto with something that is not a PDF")
+    return "data:application/pdf;base64," + compact.decode("ascii")
+
+
+def _pdf_from_json(text: bytes, invoice_id: str) -> str:
+    """A JSON `get_boleto` answer: an error (no PDF for it) or the base64 in a field."""
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        raise BackendUnavailable("IXC answered get_boleto with broken JSON") from None
+    if not isinstance(answer, dict):
+        raise BackendUnavailable("IXC answered get_boleto with something unreadable")
+    if _text(answer, "type").lower() == "error":
+        log.info("IXC has no boleto PDF for receivable %s: %s", invoice_id, _erp_words(answer))
+        return ""
+    for key in ("boleto", "arquivo", "base64"):
+        if _text(answer, key):
+            return _pdf_data_uri(_text(answer, key).encode("ascii", "ignore"), invoice_id)
+    raise BackendUnavailable("IXC answered get_boleto without a PDF")
+
+
+# --- small value parsers ----------------------------------------------------------------
+
+
+def _text(row: dict[str, Any], key: str) -> str:
+    """A field as stripped text ("" when absent or null); IXC sends strings for everything."""
+    value = row.get(key) if isinstance(row, dict) else None
+    return "" if value is None else str(value).strip()
+
+
+def _id_order(row_or_id: dict[str, Any] | str) -> int:
+    """A numeric id for ordering ("newest" = highest id); non-numeric ids sort first."""
+    value = _text(row_or_id, "id") if isinstance(row_or_id, dict) else row_or_id
+    return int(value) if value.isdigit() else -1
+
+
+def _cep(row: dict[str, Any]) -> str:
+    """The 8 CEP digits of a record, or ""."""
+    digits = re.sub(r"\D", "", _text(row, "cep"))
+    return digits if len(digits) == 8 and digits != "00000000" else ""
+
+
+def _parse_date(text: str) -> date | None:
+    """A date written "YYYY-MM-DD" or "DD/MM/YYYY"; None for empty or "0000-00-00"."""
+    for pattern, order in ((_ISO_DATE, (1, 2, 3)), (_BR_DATE, (3, 2, 1))):
+        match = pattern.search(text)
+        if match:
+            year, month, day = (int(match.group(i)) for i in order)
+            try:
+                return date(year, month, day)
+            except ValueError:
+                return None
+    return None
+
+
+def _date_in(message: str, today: date) -> date | None:
+    """A date IXC wrote in a message ("liberado até 27/11/2026"), if it is not in the past."""
+    found = _parse_date(message)
+    return found if found is not None and found >= today else None
+
+
+def _money(text: str) -> Decimal | None:
+    """An amount "99.90" (or "1.234,56") as Decimal with 2 places; None when not a number."""
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value.quantize(Decimal("0.01")) if value.is_finite() and value >= 0 else None
+
+
+def _invoice_amount(row: dict[str, Any]) -> Decimal | None:
+    """What is still owed: `valor_aberto` after partial payments, else `valor`."""
+    remaining = _money(_text(row, "valor_aberto"))
+    if remaining is not None and remaining > 0:
+        return remaining
+    return _money(_text(row, "valor"))
+
+
+def _reference_month(row: dict[str, Any], due: date) -> str:
+    """ "YYYY-MM" from a competence field when IXC has one, else the due date's month."""
+    match = _MONTH.match(_text(row, "competencia"))
+    if match:
+        year, month = (match.group(1), match.group(2)) if match.group(1) else match.group(4, 3)
+        if 1 <= int(month) <= 12:
+            return f"{year}-{month}"
+    return f"{due.year:04d}-{due.month:02d}"
+
+
+def _valid_pix(code: str) -> str:
+    """A PIX copia-e-cola (an EMV BR Code starts with "000201"), or ""."""
+    code = code.strip()
+    return code if code.startswith("000201") else ""
+
+
+def _document_or_none(text: str) -> Document | None:
+    """The CPF/CNPJ in `text`, or None: an invalid number is nobody's, no need to ask IXC."""
+    try:
+        return parse_document(text)
+    except DocumentError:
+        return None
+
+
+def _document_queries(document: Document) -> list[str]:
+    """How IXC may store the document: formatted ("529.982.247-25"), then digits only."""
+    value = document.value
+    if document.kind == "CPF":
+        formatted = f"{value[:3]}.{value[3:6]}.{value[6:9]}-{value[9:]}"
+    else:
+        formatted = f"{value[:2]}.{value[2:5]}.{value[5:8]}/{value[8:12]}-{value[12:]}"
+    return [formatted, value]
+
+
+def _compact(text: str) -> str:
+    """A document without separators, uppercase, as Document.value."""
+    return re.sub(r"[\s./-]", "", text).upper()
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, for matching the ERP's words."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def _erp_words(source: Any) -> str:
+    """An ERP message safe for logs and records: personal data masked, length capped."""
+    if isinstance(source, dict):
+        source = _text(source, "message") or _text(source, "mensagem")
+    text = re.sub(r"<[^>]+>", " ", str(source or ""))  # IXC puts <br /> in messages
+    return scrub(" ".join(text.split()))[:ERP_TEXT_MAX]
+
+
+# --- HTTP, retries, circuit breaker, cache ------------------------------------------------
+
+
+def _api_root(base_url: str) -> str:
+    """ "https://host/webservice/v1/", whether or not the setting already had the path."""
+    root = base_url.strip().rstrip("/")
+    root = root.removesuffix("/webservice/v1")
+    return f"{root}/{API_PATH}"
+
+
+def _read_retry(settings: IxcSettings) -> Retry:
+    """Reads are idempotent: retry refused connects and 5xx, not read timeouts (too slow)."""
+    return Retry(
+        total=settings.retries,
+        connect=settings.retries,
+        read=False,  # a read timeout already cost read_timeout seconds of a waiting chat
+        status=settings.retries,
+        other=0,
+        allowed_methods=frozenset({"POST"}),  # IXC lists with POST, not retried by default
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=settings.backoff_factor,
+        respect_retry_after_header=True,
+        retry_after_max=RETRY_AFTER_MAX_S,
+        raise_on_status=False,  # hand the last answer back so it maps to BackendUnavailable
+    )
+
+
+def _write_retry(settings: IxcSettings) -> Retry:
+    """Writes are retried only when no connection was made: never a request that may have landed."""
+    return Retry(
+        total=settings.retries,
+        connect=settings.retries,
+        read=False,
+        status=0,
+        other=0,
+        # The default methods leave POST out (an empty set would mean "any method").
+        allowed_methods=Retry.DEFAULT_ALLOWED_METHODS,
+        respect_retry_after_header=False,  # a 503 + Retry-After is no reason to resend
+        backoff_factor=settings.backoff_factor,
+        raise_on_status=False,
+    )
+
+
+class _IxcHttp:
+    """The webservice calls, each behind the circuit breaker, with IXC's error shapes checked."""
+
+    def __init__(
+        self, settings: IxcSettings, session: requests.Session | None, clock: Callable[[], float]
+    ) -> None:
+        self._root = _api_root(settings.base_url)
+        self._owns_session = session is None
+        self._session = session if session is not None else requests.Session()
+        # Per-endpoint retry policies on one session: requests picks the longest mounted prefix.
+        self._session.mount(self._root, HTTPAdapter(max_retries=_read_retry(settings)))
+        for table in WRITE_TABLES:
+            adapter = HTTPAdapter(max_retries=_write_retry(settings))
+            self._session.mount(self._root + table, adapter)
+        user, _, secret = settings.token.partition(":")
+        self._auth = HTTPBasicAuth(user.strip(), secret.strip())
+        self._timeout = (settings.connect_timeout, settings.read_timeout)
+        self._verify = settings.verify_tls
+        if not settings.verify_tls:
+            log.warning("IXC TLS certificate checks are OFF (verify_tls=False)")
+        self._breaker = _Breaker(settings.breaker_threshold, settings.breaker_open_seconds, clock)
+
+    def close(self) -> None:
+        """Close the session when this object created it."""
+        if self._owns_session:
+            self._session.close()
+
+    def listing(
+        self,
+        table: str,
+        field_name: str,
+        value: str,
+        *,
+        oper: str = "=",
+        rp: int = CLIENT_PAGE,
+        sortname: str = "id",
+        sortorder: str = "desc",
+        grid: tuple[tuple[str, str, str], ...] = (),
+    ) -> list[dict[str, Any]]:
+        """The first page of a listing (`ixcsoft: listar`) filtered by one field."""
+        body = {
+            "qtype": f"{table}.{field_name}",
+            "query": value,
+            "oper": oper,
+            "page": "1",
+            "rp": str(rp),
+            "sortname": f"{table}.{sortname}",
+            "sortorder": sortorder,
+        }
+        if grid:
+            rules = [{"TB": f"{table}.{col}", "OP": op, "P": arg} for col, op, arg in grid]
+            body["grid_param"] = json.dumps(rules)
+        answer = self._exchange(table, body, listing=True).json()
+        return _registros(table, answer, rp)
+
+    def post_json(self, table: str, body: dict[str, Any]) -> Any:
+        """A non-listing call (insert or resource) answered with JSON."""
+        return self._exchange(table, body, listing=False).json()
+
+    def post_raw(self, table: str, body: dict[str, Any]) -> bytes:
+        """A resource answered with something else than JSON (get_boleto's base64)."""
+        return self._exchange(table, body, listing=False, expect_json=False).content
+
+    def _exchange(
+        self, table: str, body: dict[str, Any], *, listing: bool, expect_json: bool = True
+    ) -> requests.Response:
+        """One call through the breaker; transport errors and nonsense count as failures."""
+        self._breaker.admit(table)
+        try:
+            response = self._send(table, body, listing)
+            _check_answer(table, response, expect_json)
+        except BaseException:
+            self._breaker.failed(table)
+            raise
+        self._breaker.succeeded()
+        return response
+
+    def _send(self, table: str, body: dict[str, Any], listing: bool) -> requests.Response:
+        """POST with auth and timeouts; transport errors become BackendUnavailable."""
+        headers = {"ixcsoft": "listar"} if listing else {}
+        started = time.monotonic()
+        try:
+            response = self._session.post(
+                self._root + table,
+                json=body,
+                headers=headers,
+                auth=self._auth,
+                timeout=self._timeout,
+                verify=self._verify,
+            )
+        except requests.RequestException as error:
+            problem = type(error).__name__
+            raise BackendUnavailable(f"IXC {table} unreachable ({problem})") from error
+        log.debug("IXC %s answered HTTP %s in %.2fs", table, response.status_code, _since(started))
+        return response
+
+
+def _since(started: float) -> float:
+    """Seconds elapsed since `started` (time.monotonic)."""
+    return time.monotonic() - started
+
+
+def _check_answer(table: str, response: requests.Response, expect_json: bool) -> None:
+    """Refuse token errors, HTTP errors, HTML pages and non-JSON where JSON is due."""
+    status = response.status_code
+    if status in (401, 403):
+        log.error(
+            "IXC refused Theo's API token (HTTP %s on %s): check the token '<user id>:<hash>' "
+            "configured for Theo and that user's permissions in IXC",
+            status,
+            table,
+        )
+        raise BackendUnavailable(f"IXC refused the API token (HTTP {status})")
+    if status >= 400:
+        raise BackendUnavailable(f"IXC {table} answered HTTP {status}")
+    # Not Content-Type: IXC (PHP) labels its JSON and base64 answers text/html too.
+    if response.content.lstrip().startswith(_HTML_START):
+        raise BackendUnavailable(
+            f"IXC {table} answered an HTML page instead of data (login page or proxy error?)"
+        )
+    if expect_json:
+        try:
+            response.json()
+        except ValueError:
+            raise BackendUnavailable(f"IXC {table} answered something that is not JSON") from None
+
+
+def _registros(table: str, answer: Any, rp: int) -> list[dict[str, Any]]:
+    """The rows of a listing answer; `{"type": "error"}` and odd shapes are refused."""
+    if not isinstance(answer, dict):
+        raise BackendUnavailable(f"IXC {table} listing answered something unreadable")
+    if _text(answer, "type").lower() == "error":
+        raise BackendUnavailable(f"IXC {table} listing refused: {_erp_words(answer)}")
+    rows = answer.get("registros") or []  # IXC may leave it out when total is "0"
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise BackendUnavailable(f"IXC {table} listing answered rows that are not records")
+    total = _text(answer, "total")
+    if total.isdigit() and int(total) > len(rows) and len(rows) >= rp:
+        log.warning("IXC %s listing has %s rows; only the first %s were read", table, total, rp)
+    return rows
+
+
+class _Breaker:
+    """Fail fast for `open_seconds` after `threshold` consecutive failures, then probe once.
+
+    Theo serves many conversations on many threads: when IXC is down, each would wait
+    for timeouts and retries. While open, calls raise at once; after the pause one call
+    is let through, and its result closes or reopens the circuit.
+    """
+
+    def __init__(self, threshold: int, open_seconds: float, clock: Callable[[], float]) -> None:
+        self._threshold = threshold
+        self._open_seconds = open_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._open_until: float | None = None
+        self._probing = False
+
+    def admit(self, table: str) -> None:
+        """Let the call through, or raise BackendUnavailable while the circuit is open."""
+        with self._lock:
+            if self._open_until is None:
+                return
+            if self._probing or self._clock() < self._open_until:
+                raise BackendUnavailable(f"IXC circuit open: {table} not called (failing fast)")
+            self._probing = True  # this call is the probe; the others keep failing fast
+
+    def succeeded(self) -> None:
+        """Close the circuit and forget past failures."""
+        with self._lock:
+            if self._open_until is not None:
+                log.info("IXC answered again: circuit closed")
+            self._failures, self._open_until, self._probing = 0, None, False
+
+    def failed(self, table: str) -> None:
+        """Count a failure; open (or reopen after a failed probe) at the threshold."""
+        with self._lock:
+            self._failures += 1
+            reopening = self._probing
+            self._probing = False
+            if reopening or self._failures >= self._threshold:
+                self._open_until = self._clock() + self._open_seconds
+                log.warning(
+                    "IXC circuit open after %d consecutive failures (last: %s): "
+                    "failing fast for %.0fs",
+                    self._failures,
+                    table,
+                    self._open_seconds,
+                )
+
+
+class _TtlCache:
+    """A small thread-safe cache whose entries expire `seconds` after being stored."""
+
+    MAX_ENTRIES = 5000  # expired entries are swept when this many are stored
+
+    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str], tuple[float, Any]] = {}
+
+    def get(self, key: tuple[str, str]) -> tuple[bool, Any]:
+        """(True, value) while fresh, else (False, None)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] <= self._clock():
+                self._entries.pop(key, None)
+                return False, None
+            return True, entry[1]
+
+    def put(self, key: tuple[str, str], value: Any) -> None:
+        """Store a value (None too: "no such customer" is worth remembering briefly)."""
+        if self._seconds <= 0:
+            return
+        with self._lock:
+            now = self._clock()
+            if len(self._entries) >= self.MAX_ENTRIES:
+                self._entries = {k: e for k, e in self._entries.items() if e[0] > now}
+            self._entries[key] = (now + self._seconds, value)
+
+    def drop(self, key: tuple[str, str]) -> None:
+        """Forget one entry."""
+        with self._lock:
+            self._entries.pop(key, None)
