@@ -132,6 +132,8 @@ def zapi():
     fake = FakeZApi()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_callback(responses.POST, re.compile(re.escape(ZAPI_PREFIX) + ".*"), fake.callback)
+        # The IXC fake is a real HTTP server on loopback (tests/ixc_fake.py).
+        mock.add_passthru(re.compile(r"http://127\.0\.0\.1:\d+/webservice/"))
         yield fake
 
 
