@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from dotenv import load_dotenv
 
 from app import build_deliverer
-from business_data import load_business_data
+from backends import build_business
 from config import Config, ConfigError, load_config
 from csv_import import IMPORT_ORDER_PT, ImportFailed, import_csv, kind_from_name
 from documents import DocumentError, normalize_phone, parse_document
@@ -46,7 +46,7 @@ def purge_records(config: Config, store: RecordsStore, days: int | None) -> str:
 
 def forget_customer(config: Config, store: RecordsStore, phone: str, document: str = "") -> str:
     """Delete what is stored about a phone (and the customer of a document)."""
-    customer_id = _customer_id(config, document) if document else ""
+    customer_id = _customer_id(config, store, document) if document else ""
     phone = normalize_phone(phone)
     deleted = store.forget_customer(phone, customer_id)
     replies = Outbox(store.engine).forget(phone)
@@ -114,10 +114,10 @@ def import_spreadsheet(config: Config, store: RecordsStore, kind: str, path: str
     return 0
 
 
-def _customer_id(config: Config, document: str) -> str:
-    """The customer id of a CPF/CNPJ, which is how requests refer to a customer."""
+def _customer_id(config: Config, store: RecordsStore, document: str) -> str:
+    """The customer id of a CPF/CNPJ in the configured backend (requests refer to it)."""
     parsed = parse_document(document)  # already checked by _usage_problem
-    customer = load_business_data(config.data_dir).find_customer(parsed.value)
+    customer = build_business(config, store).find_customer(parsed.value)
     return customer.id if customer else ""
 
 

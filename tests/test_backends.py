@@ -335,3 +335,35 @@ def test_ixc_a_passing_500_is_retried_without_the_customer_noticing(ixc_app, zap
     ixc.fail_with(500, times=1)
 
     assert "faturas em aberto" in chat.say(MARIA_CPF)
+
+
+# --- Spreadsheets imported into the database ------------------------------------------------
+def test_csv_backend_answers_from_the_imported_spreadsheets(tmp_path, clock, zapi):
+    from pathlib import Path
+
+    from csv_import import import_csv
+
+    config = zapi_config(tmp_path / "theo.sqlite3", business_backend="csv")
+    app = create_app(config, clock=clock)
+    engine = app.extensions["theo"].records.engine
+    folder = Path(__file__).parent / "fixtures" / "csv"
+    for kind, name in [
+        ("plans", "planos"),
+        ("coverage", "cobertura"),
+        ("customers", "clientes"),
+        ("invoices", "faturas"),
+    ]:
+        assert import_csv(engine, kind, folder / f"{name}.csv").ok
+    chat = Chat(app.test_client(), zapi, MARIA_PHONE)
+    chat.say("oi")
+    chat.say("segunda via")
+
+    answer = chat.say(MARIA_CPF)
+
+    assert "2 faturas em aberto" in answer
+    assert "99991000021230020261600000012302115950000009990" in answer
+    chat.say("sim")
+    plans = chat.say("quero mudar de plano")  # her phone is on the imported record
+    assert "1 Giga" in plans
+    assert chat.state() == "change_choice"
+    app.extensions["theo"].records.dispose()

@@ -25,7 +25,7 @@ from conftest import (
 )
 from gunicorn_server import start_theo, stop
 from records import RecordsStore
-from zapi_fake import FakeZApiServer
+from zapi_fake import FakeZApiServer, texts_of
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_boleto_flow_end_to_end(theo_server):
         response = requests.post(f"{base}{WEBHOOK_PATH}", json=body, timeout=10)
         assert response.status_code == 200
         assert response.json()["status"] == "queued"
-        return [r["body"]["message"] for r in zapi.settled(before)]
+        return texts_of(zapi.settled(before))
 
     greeting = say(1, "Oi, boa tarde")
     assert "START Conecta" in greeting[0]
@@ -153,7 +153,7 @@ def test_replies_acknowledged_before_a_sigkill_are_sent_after_restart(tmp_path):
             sent = zapi.settled(0, quiet=1.0, timeout=40)
         finally:
             stop(process)
-    texts = [request["body"]["message"] for request in sent]
+    texts = texts_of(sent)
     assert "START Conecta" in texts[0]
     assert any("CPF ou CNPJ" in text for text in texts)
     assert "Posso ajudar em algo mais?" in texts[-1]
@@ -182,7 +182,7 @@ def test_two_processes_sharing_redis_and_postgres_hold_one_conversation(postgres
                 }
                 before = len(zapi.requests)
                 assert requests.post(f"{base}{WEBHOOK_PATH}", json=body, timeout=10).ok
-                answers.append(" ".join(r["body"]["message"] for r in zapi.settled(before)))
+                answers.append(" ".join(texts_of(zapi.settled(before))))
             again = requests.post(
                 f"{servers[0][0]}{WEBHOOK_PATH}", json=body, timeout=10
             )  # the other process
@@ -281,7 +281,7 @@ def test_sigterm_finishes_the_send_in_flight_and_the_next_start_sends_the_rest(t
 
         base, process = start_theo(env)
         try:
-            everything = [r["body"]["message"] for r in zapi.settled(0, quiet=1.5, timeout=40)]
+            everything = texts_of(zapi.settled(0, quiet=1.5, timeout=40))
         finally:
             stop(process)
     assert 1 <= len(before_restart) < len(everything)  # some were left for the next start

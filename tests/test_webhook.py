@@ -167,7 +167,8 @@ def test_health_reports_mode_and_database_without_secrets(client):
     assert TOKEN not in response.get_data(as_text=True)
 
 
-def test_audio_gets_a_text_only_answer_and_the_question_again(chat):
+def test_audio_gets_a_text_only_answer_and_the_question_again(stranger):
+    chat = stranger  # the recorded fixtures come from CUSTOMER_PHONE
     chat.say("oi")
 
     answer = "\n".join(chat.post(load_fixture("audio_message") | {"messageId": "AUDIO-1"}))
@@ -176,7 +177,8 @@ def test_audio_gets_a_text_only_answer_and_the_question_again(chat):
     assert content.text("curta.main_menu") in answer  # the question again, briefly
 
 
-def test_attendant_typing_on_the_phone_silences_theo(chat, client):
+def test_attendant_typing_on_the_phone_silences_theo(stranger, client):
+    chat = stranger  # the recorded fixtures come from CUSTOMER_PHONE
     chat.say("oi")
 
     response = client.post(WEBHOOK_PATH, json=load_fixture("from_me_attendant"))

@@ -87,11 +87,21 @@ class FakeZApiServer:
             return list(self.requests)
 
     def texts(self, phone: str | None = None) -> list[str]:
+        """The text messages sent (to `phone`), in order; PDFs are in `documents`."""
         with self._lock:
             return [
                 r["body"].get("message", "")
                 for r in self.requests
-                if phone is None or r["body"].get("phone") == phone
+                if (phone is None or r["body"].get("phone") == phone) and not is_document(r)
+            ]
+
+    def documents(self, phone: str | None = None) -> list[str]:
+        """The file names of the PDFs sent (to `phone`), in order."""
+        with self._lock:
+            return [
+                r["body"].get("fileName", "")
+                for r in self.requests
+                if (phone is None or r["body"].get("phone") == phone) and is_document(r)
             ]
 
     # -- serving --
@@ -144,3 +154,13 @@ class FakeZApiServer:
                 return  # keep test output quiet
 
         return Handler
+
+
+def is_document(request: dict) -> bool:
+    """A send-document call (a PDF), not a text message."""
+    return "send-document" in request["path"]
+
+
+def texts_of(requests: list[dict]) -> list[str]:
+    """The texts of the text messages among recorded requests."""
+    return [r["body"]["message"] for r in requests if not is_document(r)]
