@@ -437,6 +437,8 @@ def _plain_answer(turn: Turn, words: QuestionWords) -> bool:
     intent = nlu.detect_intent(turn.text)
     if intent is not None:  # "quero um técnico" is a request, not a "quero" = yes
         raise Invalid(invalid, may_jump=intent not in words.own_intents)
+    if answers().says("pergunta", turn.text):  # "o que é isso?" is no "isso" = yes
+        raise Invalid(invalid, may_jump=False)
     usual = nlu.parse_yes_no(answers().emoji_as_words(turn.text))
     if usual is None:
         raise Invalid(invalid, may_jump=False)

@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable
 
 import content
+import understanding as nlu
 from answers import answers, read_option
 from business_data import Customer
 from conversation import Flow, Invalid, Step, Turn, choice, say_text
@@ -231,7 +232,9 @@ def handle_verify_cep(turn: Turn) -> str:
         if answers().says("sem_cep", turn.text):
             turn.data.pop("verify_for", None)
             return handoff(turn, "identity_check_no_cep")
-        raise Invalid(content.text("identidade.cep_invalido"))
+        # Talk of the CEP answers this question; it is not a coverage request.
+        about_cep = "cep" in nlu.normalize(turn.text).split()
+        raise Invalid(content.text("identidade.cep_invalido"), may_jump=not about_cep)
     if cep == customer.cep:
         turn.data.pop("verify_for")
         turn.data["verified"] = customer.document
@@ -263,6 +266,11 @@ def ask_verify_cep(turn: Turn) -> list[Reply]:
 FLOW = Flow(
     steps={
         DOC_NOT_FOUND: Step(ask_not_found, handle_doc_not_found, back=START),
-        VERIFY_CEP: Step(ask_verify_cep, handle_verify_cep, back=START),
+        VERIFY_CEP: Step(
+            ask_verify_cep,
+            handle_verify_cep,
+            back=START,
+            brief=lambda turn: [Reply(content.text("curta.verify_cep"))],
+        ),
     },
 )

@@ -34,6 +34,7 @@ SLOW_STABILITY = "slow_stability"
 MODEM_POWER = "modem_power"
 VISIT_PERIOD = "visit_period"
 VERIFY_CEP = "verify_cep"
+BACKEND_DOWN = "backend_down"
 TRUST_UNLOCK_OFFER = "trust_unlock_offer"
 OTHER_DESCRIBE = "other_describe"
 SALES_CEP = "sales_cep"
@@ -90,6 +91,16 @@ SETUP: dict[str, dict] = {
     OTHER_DESCRIBE: {},
     ANYTHING_ELSE: {},
     DOC_NOT_FOUND: {},
+    # Maria's cancellation, asked from a phone that is not hers: the CEP is 01310-100.
+    VERIFY_CEP: {**MARIA, "plan_action": "cancel", "verify_for": "plan_action"},
+    # José (suspended), from Maria's phone: a "yes" still has to show the CEP.
+    TRUST_UNLOCK_OFFER: {
+        "customer": "18609139034",
+        "customer_id": "CLI-000207",
+        "document_masked": "186.***.***-34",
+        "account_checked": True,
+    },
+    BACKEND_DOWN: {"retry_state": BOLETO_DOCUMENT},
 }
 # doc_not_found is reached the way a customer reaches it: an unknown but valid CPF.
 VIA: dict[str, tuple[str, list[str]]] = {DOC_NOT_FOUND: (BOLETO_DOCUMENT, ["123.456.789-09"])}
@@ -778,6 +789,68 @@ ROWS |= {
     ],
 }
 
+# Added with the ERP work: the CEP that proves the holder, the trust unlock, an ERP outage.
+ROWS |= {
+    VERIFY_CEP: [
+        ("01310-100", CANCEL_CONFIRM),
+        ("01310100", CANCEL_CONFIRM),
+        ("é 01310-100", CANCEL_CONFIRM),
+        ("cep 01310 100", CANCEL_CONFIRM),
+        ("meu cep é 01310100, av paulista", CANCEL_CONFIRM),
+        ("Cep: 01.310-100", CANCEL_CONFIRM),
+        ("o cep da instalação é 01310-100 mas eu moro em outro lugar", CANCEL_CONFIRM),
+        ("04538-133", VERIFY_CEP, "says:confere"),
+        ("01311-000", VERIFY_CEP, "says:confere"),
+        ("0131010", VERIFY_CEP),
+        ("rua augusta 1500 apto 12", VERIFY_CEP),
+        ("nao sei o cep", HUMAN),
+        ("esqueci o cep", HUMAN),
+        ("nem sei qual é o cep de lá", HUMAN),
+        ("não faço ideia", HUMAN),
+        ("pq precisa disso?", VERIFY_CEP, "says:titular"),
+        ("qual cep? o de casa?", VERIFY_CEP),
+        ("alo", VERIFY_CEP),
+        ("quero falar com atendente", HUMAN),
+        ("menu", MAIN_MENU),
+        ("desisti, deixa pra la", (ANYTHING_ELSE, MAIN_MENU)),
+    ],
+    TRUST_UNLOCK_OFFER: [
+        ("sim", VERIFY_CEP),
+        ("quero", VERIFY_CEP),
+        ("pode fazer", VERIFY_CEP),
+        ("sim por favor, ja paguei", VERIFY_CEP),
+        ("faz sim", VERIFY_CEP),
+        ("bora", VERIFY_CEP),
+        ("ss", VERIFY_CEP),
+        ("quero sim, preciso trabalhar", VERIFY_CEP),
+        ("nao precisa", ANYTHING_ELSE, "says:automaticamente"),
+        ("não, vou pagar agora pelo pix", ANYTHING_ELSE),
+        ("nao obrigado", ANYTHING_ELSE),
+        ("agora não", ANYTHING_ELSE),
+        ("o que é isso?", TRUST_UNLOCK_OFFER, "says:alguns dias"),
+        ("quanto tempo dura?", TRUST_UNLOCK_OFFER),
+        ("ja paguei ontem", (TRUST_UNLOCK_OFFER, CONFIRM, VERIFY_CEP)),
+        ("quero falar com atendente", HUMAN),
+        ("menu", MAIN_MENU),
+    ],
+    BACKEND_DOWN: [
+        ("1", BOLETO_DOCUMENT),
+        ("tentar de novo", BOLETO_DOCUMENT),
+        ("tenta dnv", BOLETO_DOCUMENT),
+        ("vou tentar novamente", BOLETO_DOCUMENT),
+        ("2", HUMAN),
+        ("atendente", HUMAN),
+        ("quero falar com alguem", HUMAN),
+        ("3", MAIN_MENU),
+        ("menu", MAIN_MENU),
+        ("voltar pro inicio", MAIN_MENU),
+        ("segunda via", BOLETO_DOCUMENT),
+        ("depois eu tento", (BACKEND_DOWN, ANYTHING_ELSE, END)),
+        ("ok", (BACKEND_DOWN, CONFIRM)),
+        ("que droga hein", BACKEND_DOWN),
+    ],
+}
+
 # (state, what the customer typed, the branch that would contradict them)
 WRONG_TURNS: list[tuple[str, str, str]] = [
     # red light named next to "all fine" words / red light denied
@@ -893,6 +966,10 @@ for state, extra in {
     ROWS[state] = [*ROWS[state], *extra]
 
 WRONG_TURNS += [
+    (TRUST_UNLOCK_OFFER, "nao precisa, ja vou pagar", VERIFY_CEP),
+    (TRUST_UNLOCK_OFFER, "sim, pode desbloquear", ANYTHING_ELSE),
+    (VERIFY_CEP, "nao sei o cep", CANCEL_CONFIRM),
+    (BACKEND_DOWN, "nao quero atendente, vou tentar de novo", HUMAN),
     (RED_LIGHT, "nada vermelho aqui", FIBER_CHECK),
     (RED_LIGHT, "nada de vermelho, ta tudo normal", FIBER_CHECK),
     (RED_LIGHT, "quero um tecnico", FIBER_CHECK),
