@@ -112,18 +112,22 @@ class Theo:
             raise StorageUnavailable from error
 
     def _shortened_if_repeated(self, phone: str, replies: list[Reply]) -> list[Reply]:
-        """Replies of a long answer sent minutes ago are not sent again: a pointer instead."""
+        """A long answer sent whole minutes ago is not sent again: a pointer instead.
+
+        Only the whole answer (its first message may open differently, "Vou usar o
+        documento…"): dropping some of its messages would leave a text that promises
+        codes ("vêm nas próximas mensagens") without them.
+        """
         minutes = self.config.repeat_answer_minutes
         if not minutes or len(replies) < REPEAT_MIN_REPLIES:
             return replies
         since = datetime.now(UTC) - timedelta(minutes=minutes)
         already = self.outbox.recently_sent_text(phone, since)
         *body, last = replies
-        fresh = [reply for reply in body if reply.text not in already]
-        if len(fresh) == len(body):
+        if any(reply.text not in already for reply in body[1:]):
             return replies
         log.info("same answer again for %s: pointing to it", mask_phone(phone))
-        return [*fresh, Reply(content.text("geral.resposta_repetida")), last]
+        return [Reply(content.text("geral.resposta_repetida")), last]
 
     def _send_now(self) -> None:
         if self.config.sender_mode == "inline":

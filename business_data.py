@@ -12,7 +12,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -200,8 +200,15 @@ class JsonBusinessData:
         self._outages = _load(folder / "outages.json", "outages", _read_outage)
 
     def find_customer(self, document: str) -> Customer | None:
-        """The customer holding this CPF/CNPJ (compact or formatted), if any."""
-        return self._customers.get(_compact_document(document))
+        """The customer holding this CPF/CNPJ (compact or formatted), if any.
+
+        While a trust unlock is in force the contract is active, as in an ERP.
+        """
+        customer = self._customers.get(_compact_document(document))
+        unlocked = customer is not None and customer.id in self._unlocks
+        if unlocked and (date.today() - self._unlocks[customer.id]).days < self.TRUST_UNLOCK_DAYS:
+            return replace(customer, status="active")
+        return customer
 
     def open_invoices(self, customer: Customer) -> list[Invoice]:
         """The customer's open invoices, oldest due date first."""

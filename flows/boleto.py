@@ -70,8 +70,8 @@ def invoice_replies(invoice: Invoice, now: datetime) -> list[Reply]:
     ]
     if invoice.is_overdue(now.date()):
         lines.append(content.text("boleto.vencida"))
-    if invoice.pdf_url.startswith("https://"):
-        lines.append(content.text("boleto.pdf", link=invoice.pdf_url))
+    if invoice.pdf_url:
+        lines.append(content.text("boleto.pdf"))
     lines.append(content.text(codes_notice(barcode, pix, bool(invoice.pdf_url))))
     details = Reply(
         "\n".join(lines),

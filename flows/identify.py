@@ -107,12 +107,25 @@ def known_customer(turn: Turn) -> Customer | None:
 
 
 def with_customer(turn: Turn, document_state: str, on_found: FoundHandler) -> str:
-    """Go on with the customer identified earlier (saying so), or ask for the document."""
+    """Go on with the customer identified earlier (saying so), or ask for the document.
+
+    A request that names another document ("e a do CNPJ 11.222...") looks that one up:
+    the document step reads it from the request.
+    """
     customer = known_customer(turn)
-    if customer is None:
+    if customer is None or _names_another_document(turn.text, customer):
         return document_state
     turn.say("documento.ja_informado", documento=turn.data.get("document_masked", ""))
     return on_found(turn, customer)
+
+
+def _names_another_document(text: str, customer: Customer) -> bool:
+    if not carries_document(text):
+        return False
+    try:
+        return parse_document(text).value != customer.document
+    except DocumentError:
+        return False
 
 
 def not_found(turn: Turn, retry_state: str) -> str:
@@ -181,7 +194,8 @@ def holder_only(name: str, on_verified: FoundHandler) -> FoundHandler:
         if holder_verified(turn, customer):
             return on_verified(turn, customer)
         if _failures_today(turn) >= turn.bot.identity_failures_per_day:
-            return _give_up(turn)
+            turn.say("identidade.bloqueado_hoje", tentativas=turn.bot.identity_failures_per_day)
+            return handoff(turn, "identity_check_failed")
         turn.data["verify_for"] = name
         return VERIFY_CEP
 
@@ -229,6 +243,8 @@ def handle_verify_cep(turn: Turn) -> str:
         return START
     cep = parse_cep(turn.text)
     if cep is None:
+        if answers().says("esperar", turn.text):  # "pera, vou ver na fatura"
+            raise Invalid(content.text("geral.aguardando"), may_jump=False, strike=False)
         if answers().says("sem_cep", turn.text):
             turn.data.pop("verify_for", None)
             return handoff(turn, "identity_check_no_cep")

@@ -11,6 +11,7 @@ import logging
 
 import pytest
 
+import content
 from conftest import CUSTOMER_PHONE, Chat
 
 MARIA_CPF = "529.982.247-25"  # CEP 01310-100, phone on record 5511912340001
@@ -71,7 +72,7 @@ def test_three_wrong_ceps_end_the_attempt_for_the_day(stranger, caplog):
 
     assert "não confere" in first and "2 tentativas" in first
     assert "mais 1 tentativa" in second
-    assert "tentativas por hoje acabaram" in third
+    assert content.text("identidade.tentativas_esgotadas") in third
     assert stranger.state() == "human"
     assert kinds(stranger) == ["handoff"]
     assert "cancellation" not in kinds(stranger)
@@ -88,7 +89,7 @@ def test_the_day_limit_holds_in_a_new_conversation(stranger, client, zapi):
 
     answer = start_cancellation(stranger)
 
-    assert "tentativas por hoje acabaram" in answer
+    assert content.text("identidade.bloqueado_hoje", tentativas=3) in answer
     assert stranger.state() == "human"
 
 
@@ -188,11 +189,11 @@ def look_up(chat: Chat, document: str) -> str:
 
 def test_a_phone_may_look_up_five_distinct_documents_a_day(prober):
     for document in OTHER_VALID_CPFS[:5]:
-        assert "limite de documentos" not in look_up(prober, document)
+        assert content.text("identidade.limite_consultas") not in look_up(prober, document)
 
     answer = look_up(prober, OTHER_VALID_CPFS[5])
 
-    assert "limite de documentos" in answer
+    assert content.text("identidade.limite_consultas") in answer
     assert prober.state() == "human"
     assert [r.details["reason"] for r in prober.records()] == ["lookup_limit"]
 
@@ -201,7 +202,7 @@ def test_the_same_document_again_does_not_count(prober):
     for _ in range(7):
         answer = look_up(prober, MARIA_CPF)
 
-    assert "limite de documentos" not in answer
+    assert content.text("identidade.limite_consultas") not in answer
     assert "enviar essas informações" in answer  # the repeated answer's pointer
     assert prober.state() == "anything_else"
 
@@ -214,7 +215,7 @@ def test_the_lookup_limit_is_configurable(tmp_path, clock, zapi):
     chat = Chat(app.test_client(), zapi, CUSTOMER_PHONE)
     look_up(chat, MARIA_CPF)
 
-    assert "limite de documentos" in look_up(chat, OTHER_VALID_CPFS[0])
+    assert content.text("identidade.limite_consultas") in look_up(chat, OTHER_VALID_CPFS[0])
 
 
 # --- Trust unlock (demo backend) --------------------------------------------------------
@@ -264,3 +265,35 @@ def test_declining_the_trust_unlock_explains_how_the_connection_returns(client, 
 
     assert "automaticamente" in answer
     assert [r.kind for r in jose.records()] == []
+
+
+def test_waiting_at_the_cep_question_is_no_wrong_answer(stranger):
+    start_cancellation(stranger)
+
+    answer = stranger.say("pera vou ver na fatura")
+
+    assert content.text("geral.aguardando") in answer
+    assert stranger.state() == "verify_cep"
+    assert "Confirma" in stranger.say("01310-100")
+
+
+def test_a_second_document_in_the_same_conversation_is_looked_up(chat):
+    chat.say("oi")
+    chat.say("segunda via 628.194.821-12")
+
+    answer = chat.say("e a segunda via do cnpj 11.222.333/0001-81")
+
+    assert "11.***.***/****-81" in answer
+    assert "628.***.***-12" not in answer
+
+
+def test_while_a_trust_unlock_lasts_the_contract_is_active(client, zapi):
+    from datetime import date
+
+    from business_data import load_business_data
+
+    demo = load_business_data()
+    jose = demo.find_customer(JOSE_CPF)
+    assert demo.trust_unlock(jose, "P1", date.today()).outcome == "unlocked"
+
+    assert not demo.find_customer(JOSE_CPF).suspended
