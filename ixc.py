@@ -61,19 +61,15 @@ import binascii
 import json
 import logging
 import re
-import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
-from requests.auth import HTTPBasicAuth
-from urllib3.util.retry import Retry
 
 from business_data import (
     BackendUnavailable,
@@ -88,25 +84,18 @@ from business_data import (
     UnlockResult,
 )
 from documents import Document, DocumentError, parse_document
-from privacy import scrub
+from ixc_client import IxcHttp, IxcSettings, TtlCache, erp_words, field_text
 
 log = logging.getLogger("theo.ixc")
 
-API_PATH = "webservice/v1/"
 PLAN_PREFIX = "ixc:"
-# Writes that must never be sent twice: retried only when no connection was made.
-WRITE_TABLES = ("su_oss_chamado", "desbloqueio_confianca")
-RETRY_STATUSES = frozenset({500, 502, 503, 504})
-RETRY_AFTER_MAX_S = 10  # a chat customer is waiting: never park a worker longer
 CLIENT_PAGE = 20
 CONTRACT_PAGE = 50
 INVOICE_PAGE = 100
 LOGIN_PAGE = 20
-ERP_TEXT_MAX = 200  # how much of an ERP message goes to logs and records
 PHONE_FIELDS = ("telefone_celular", "whatsapp", "fone", "telefone_comercial")
 EMPTY_IDS = ("", "0")
 
-_HTML_START = b"<"
 _PDF_MAGIC = b"%PDF"
 _BR_DATE = re.compile(r"\b(\d{2})/(\d{2})/(\d{4})\b")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -120,46 +109,6 @@ _UNLOCK_ALREADY = re.compile(
 )
 _UNLOCK_ALREADY_CODE = "107"
 _SUCCESS_TYPES = ("success", "sucesso")
-
-
-@dataclass(frozen=True)
-class IxcSettings:
-    """How to reach the provider's IXC and the provider's choices Theo must follow."""
-
-    base_url: str  # the ERP's address, "https://erp.example.com.br"; /webservice/v1/ is added
-    token: str = field(repr=False)  # "<user id>:<hash>", exactly as IXC shows it
-    visit_subject_id: str = ""  # su_oss_assunto id of technician visits ("" = keep no order)
-    ticket_subject_id: str = ""  # su_oss_assunto id of other requests ("" = keep no order)
-    visit_sector_id: str = ""  # setor of visit orders, as the subject's sector in IXC
-    ticket_sector_id: str = ""  # setor of ticket orders
-    branch_id: str = "1"  # id_filial of new orders
-    suspended_statuses: tuple[str, ...] = ("CA", "FA")  # status_internet meaning "suspended"
-    connect_timeout: float = 3.0
-    read_timeout: float = 8.0
-    retries: int = 2
-    backoff_factor: float = 0.3
-    breaker_threshold: int = 5  # consecutive failures before failing fast
-    breaker_open_seconds: float = 30.0
-    cache_seconds: float = 45.0  # find_customer / open_invoices / plan answers kept this long
-    verify_tls: bool = True
-    trust_unlock_days: int | None = None  # the provider's rule, when IXC's answer has no date
-    refresh_overdue_boleto: bool = False  # ask get_boleto to add interest and a new due date
-
-    def __post_init__(self) -> None:
-        """Refuse settings that would fail at the first call; errors never quote the token."""
-        if not re.match(r"https?://[^/\s]+", self.base_url or ""):
-            raise ValueError("IXC base_url must be the ERP address, like https://erp.example.com")
-        user, _, secret = (self.token or "").partition(":")
-        if not user.strip() or not secret.strip():
-            raise ValueError("IXC token must be '<user id>:<hash>' as IXC shows it")
-        if self.connect_timeout <= 0 or self.read_timeout <= 0:
-            raise ValueError("IXC timeouts must be positive")
-        if self.retries < 0 or self.backoff_factor < 0:
-            raise ValueError("IXC retries and backoff_factor cannot be negative")
-        if self.breaker_threshold < 1 or self.breaker_open_seconds < 0 or self.cache_seconds < 0:
-            raise ValueError("IXC breaker_threshold must be >= 1; seconds cannot be negative")
-        statuses = tuple(s.strip().upper() for s in self.suspended_statuses)
-        object.__setattr__(self, "suspended_statuses", statuses)
 
 
 class IxcBusinessData:
@@ -176,8 +125,8 @@ class IxcBusinessData:
         """Prepare the HTTP session, breaker and cache; nothing is sent yet."""
         self._settings = settings
         self._catalog = catalog
-        self._http = _IxcHttp(settings, session, clock)
-        self._cache = _TtlCache(settings.cache_seconds, clock)
+        self._http = IxcHttp(settings, session, clock)
+        self._cache = TtlCache(settings.cache_seconds, clock)
 
     def close(self) -> None:
         """Release pooled connections (an injected session is left to its owner)."""
@@ -256,8 +205,8 @@ class IxcBusinessData:
         if not rows:
             return None
         # A disabled login left behind after a swap would hide the current one.
-        current = [row for row in rows if _text(row, "ativo").upper() != "N"] or rows
-        return any(_text(row, "online").upper() == "S" for row in current)
+        current = [row for row in rows if field_text(row, "ativo").upper() != "N"] or rows
+        return any(field_text(row, "online").upper() == "S" for row in current)
 
     def supports_trust_unlock(self, customer: Customer) -> bool:
         """Asked only for a contract suspended for debt; IXC's rule decides the rest."""
@@ -304,7 +253,7 @@ class IxcBusinessData:
         if client is None:
             log.info("IXC has no client with document %s", document.masked)
             return None
-        client_id = _text(client, "id")
+        client_id = field_text(client, "id")
         if not client_id:
             raise BackendUnavailable("IXC answered a client record without an id")
         contracts = self._http.listing(
@@ -326,7 +275,7 @@ class IxcBusinessData:
         for query in _document_queries(document):
             rows = self._http.listing("cliente", "cnpj_cpf", query, rp=CLIENT_PAGE, sortname="id")
             # Guard against a server that matches loosely: the digits must be the same.
-            same = [row for row in rows if _compact(_text(row, "cnpj_cpf")) == document.value]
+            same = [row for row in rows if _compact(field_text(row, "cnpj_cpf")) == document.value]
             if same:
                 return choose_client(same)
         return None
@@ -346,7 +295,8 @@ class IxcBusinessData:
         open_rows = [
             row
             for row in rows
-            if _text(row, "status").upper() == "A" and _text(row, "liberado").upper() != "N"
+            if field_text(row, "status").upper() == "A"
+            and field_text(row, "liberado").upper() != "N"
         ]
         invoices = [_to_invoice(row) for row in open_rows]
         return sorted(invoices, key=lambda invoice: (invoice.due_date, _id_order(invoice.id)))
@@ -411,7 +361,7 @@ class IxcBusinessData:
 
 def choose_client(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Among duplicate registrations of one document: active ones first, then the newest."""
-    return max(rows, key=lambda row: (_text(row, "ativo").upper() != "N", _id_order(row)))
+    return max(rows, key=lambda row: (field_text(row, "ativo").upper() != "N", _id_order(row)))
 
 
 def choose_contract(
@@ -426,13 +376,13 @@ def choose_contract(
     """
     if not contracts:
         return None
-    active = [c for c in contracts if _text(c, "status").upper() == "A"]
-    alive = [c for c in contracts if _text(c, "status").upper() not in ("C", "D", "I")]
+    active = [c for c in contracts if field_text(c, "status").upper() == "A"]
+    alive = [c for c in contracts if field_text(c, "status").upper() not in ("C", "D", "I")]
     candidates = active or alive or contracts
     suspended = set(suspended_statuses)
     return max(
         candidates,
-        key=lambda c: (_text(c, "status_internet").upper() in suspended, _id_order(c)),
+        key=lambda c: (field_text(c, "status_internet").upper() in suspended, _id_order(c)),
     )
 
 
@@ -447,29 +397,31 @@ def _to_customer(
 ) -> Customer:
     """A Customer from the `cliente` row and the chosen `cliente_contrato` row."""
     contract = contract or {}
-    internet = _text(contract, "status_internet").upper()
+    internet = field_text(contract, "status_internet").upper()
     status: CustomerStatus = "suspended" if internet in suspended_statuses else "active"
     kind: CustomerKind = (
-        "business" if _text(client, "tipo_pessoa").upper() == "J" else "residential"
+        "business" if field_text(client, "tipo_pessoa").upper() == "J" else "residential"
     )
-    plan = _text(contract, "id_vd_contrato")
+    plan = field_text(contract, "id_vd_contrato")
     return Customer(
-        id=_text(client, "id"),
+        id=field_text(client, "id"),
         document=document.value,
-        name=_text(client, "razao") or _text(client, "fantasia") or _text(client, "nome"),
+        name=field_text(client, "razao")
+        or field_text(client, "fantasia")
+        or field_text(client, "nome"),
         kind=kind,
         plan_id=f"{PLAN_PREFIX}{plan}" if plan not in EMPTY_IDS else "",
         cep=_cep(contract) or _cep(client),
         status=status,
-        phones=normalize_phones(_text(client, key) for key in PHONE_FIELDS),
-        contract_id=_text(contract, "id"),
+        phones=normalize_phones(field_text(client, key) for key in PHONE_FIELDS),
+        contract_id=field_text(contract, "id"),
     )
 
 
 def _to_invoice(row: dict[str, Any]) -> Invoice:
     """An Invoice from an `fn_areceber` row; a row without id, due date or amount is nonsense."""
-    invoice_id = _text(row, "id")
-    due = _parse_date(_text(row, "data_vencimento"))
+    invoice_id = field_text(row, "id")
+    due = _parse_date(field_text(row, "data_vencimento"))
     amount = _invoice_amount(row)
     if not invoice_id or due is None or amount is None:
         raise BackendUnavailable("IXC answered a receivable without id, due date or amount")
@@ -479,23 +431,23 @@ def _to_invoice(row: dict[str, Any]) -> Invoice:
         due_date=due,
         amount=amount,
         # Kept even when empty: the flow then offers the PDF or an attendant.
-        barcode_line=re.sub(r"\D", "", _text(row, "linha_digitavel")),
+        barcode_line=re.sub(r"\D", "", field_text(row, "linha_digitavel")),
     )
 
 
 def _to_plan(row: dict[str, Any]) -> Plan | None:
     """A Plan from a `vd_contratos` row; speed read from the name ("500 MEGA", "1 GIGA")."""
-    name = _text(row, "nome")
+    name = field_text(row, "nome")
     if not name:
         return None
-    price = _money(_text(row, "valor_contrato"))
+    price = _money(field_text(row, "valor_contrato"))
     if price is None:
         raise BackendUnavailable("IXC answered a plan without a valid price")
     speed = speed_from_name(name)
     if not speed:
-        log.info("IXC plan %s: no speed in its name; shown without one", _text(row, "id"))
+        log.info("IXC plan %s: no speed in its name; shown without one", field_text(row, "id"))
     return Plan(
-        id=f"{PLAN_PREFIX}{_text(row, 'id')}",
+        id=f"{PLAN_PREFIX}{field_text(row, 'id')}",
         name=name,
         speed_mbps=speed,
         monthly_price=price,
@@ -539,9 +491,11 @@ def _unlock_result(answer: Any, today: date, days: int | None) -> UnlockResult:
     entry = answer[0] if isinstance(answer, list) and answer else answer
     if not isinstance(entry, dict):
         raise BackendUnavailable("IXC answered the trust unlock with something unreadable")
-    kind = (_text(entry, "tipo") or _text(entry, "type")).lower()
-    message = _text(entry, "mensagem") or _text(entry, "message") or _text(entry, "msg")
-    code = _text(entry, "codigo") or _text(entry, "code")
+    kind = (field_text(entry, "tipo") or field_text(entry, "type")).lower()
+    message = (
+        field_text(entry, "mensagem") or field_text(entry, "message") or field_text(entry, "msg")
+    )
+    code = field_text(entry, "codigo") or field_text(entry, "code")
     if not kind:
         raise BackendUnavailable("IXC answered the trust unlock without a result type")
     until = _date_in(message, today)
@@ -552,18 +506,18 @@ def _unlock_result(answer: Any, today: date, days: int | None) -> UnlockResult:
     if code == _UNLOCK_ALREADY_CODE or _UNLOCK_ALREADY.search(_fold(message)):
         return UnlockResult("already", until=until)
     # Limit reached, not allowed by the provider's rule, contract not blocked, no contract.
-    return UnlockResult("refused", reason=_erp_words(message) or f"IXC code {code or '?'}")
+    return UnlockResult("refused", reason=erp_words(message) or f"IXC code {code or '?'}")
 
 
 def _inserted_id(answer: Any) -> str:
     """The id of the record IXC says it inserted, or BackendUnavailable with its words."""
     if not isinstance(answer, dict):
         raise BackendUnavailable("IXC answered the service order with something unreadable")
-    kind = _text(answer, "type").lower()
-    order_id = _text(answer, "id")
+    kind = field_text(answer, "type").lower()
+    order_id = field_text(answer, "id")
     if kind in _SUCCESS_TYPES and order_id:
         return order_id
-    words = _erp_words(_text(answer, "message") or _text(answer, "mensagem"))
+    words = erp_words(field_text(answer, "message") or field_text(answer, "mensagem"))
     raise BackendUnavailable(f"IXC refused the service order: {words or 'no reason given'}")
 
 
@@ -571,8 +525,8 @@ def _pix_from_answer(answer: Any, invoice_id: str) -> str:
     """The copia-e-cola of a `get_pix` answer; "" when IXC has no PIX for the receivable."""
     if not isinstance(answer, dict):
         raise BackendUnavailable("IXC answered get_pix with something unreadable")
-    if _text(answer, "type").lower() == "error":
-        log.info("IXC has no PIX for receivable %s: %s", invoice_id, _erp_words(answer))
+    if field_text(answer, "type").lower() == "error":
+        log.info("IXC has no PIX for receivable %s: %s", invoice_id, erp_words(answer))
         return ""
     pix = answer.get("pix")
     if isinstance(pix, str):
@@ -581,9 +535,9 @@ def _pix_from_answer(answer: Any, invoice_id: str) -> str:
         return ""
     details = pix.get("dadosPix") if isinstance(pix.get("dadosPix"), dict) else {}
     qr_code = pix.get("qrCode") if isinstance(pix.get("qrCode"), dict) else {}
-    active = _text(details, "status").upper() in ("", "ATIVA")
-    return _valid_pix(_text(details, "pixCopiaECola") if active else "") or _valid_pix(
-        _text(qr_code, "qrcode")
+    active = field_text(details, "status").upper() in ("", "ATIVA")
+    return _valid_pix(field_text(details, "pixCopiaECola") if active else "") or _valid_pix(
+        field_text(qr_code, "qrcode")
     )
 
 
@@ -612,33 +566,27 @@ def _pdf_from_json(text: bytes, invoice_id: str) -> str:
         raise BackendUnavailable("IXC answered get_boleto with broken JSON") from None
     if not isinstance(answer, dict):
         raise BackendUnavailable("IXC answered get_boleto with something unreadable")
-    if _text(answer, "type").lower() == "error":
-        log.info("IXC has no boleto PDF for receivable %s: %s", invoice_id, _erp_words(answer))
+    if field_text(answer, "type").lower() == "error":
+        log.info("IXC has no boleto PDF for receivable %s: %s", invoice_id, erp_words(answer))
         return ""
     for key in ("boleto", "arquivo", "base64"):
-        if _text(answer, key):
-            return _pdf_data_uri(_text(answer, key).encode("ascii", "ignore"), invoice_id)
+        if field_text(answer, key):
+            return _pdf_data_uri(field_text(answer, key).encode("ascii", "ignore"), invoice_id)
     raise BackendUnavailable("IXC answered get_boleto without a PDF")
 
 
 # --- small value parsers ----------------------------------------------------------------
 
 
-def _text(row: dict[str, Any], key: str) -> str:
-    """A field as stripped text ("" when absent or null); IXC sends strings for everything."""
-    value = row.get(key) if isinstance(row, dict) else None
-    return "" if value is None else str(value).strip()
-
-
 def _id_order(row_or_id: dict[str, Any] | str) -> int:
     """A numeric id for ordering ("newest" = highest id); non-numeric ids sort first."""
-    value = _text(row_or_id, "id") if isinstance(row_or_id, dict) else row_or_id
+    value = field_text(row_or_id, "id") if isinstance(row_or_id, dict) else row_or_id
     return int(value) if value.isdigit() else -1
 
 
 def _cep(row: dict[str, Any]) -> str:
     """The 8 CEP digits of a record, or ""."""
-    digits = re.sub(r"\D", "", _text(row, "cep"))
+    digits = re.sub(r"\D", "", field_text(row, "cep"))
     return digits if len(digits) == 8 and digits != "00000000" else ""
 
 
@@ -674,15 +622,15 @@ def _money(text: str) -> Decimal | None:
 
 def _invoice_amount(row: dict[str, Any]) -> Decimal | None:
     """What is still owed: `valor_aberto` after partial payments, else `valor`."""
-    remaining = _money(_text(row, "valor_aberto"))
+    remaining = _money(field_text(row, "valor_aberto"))
     if remaining is not None and remaining > 0:
         return remaining
-    return _money(_text(row, "valor"))
+    return _money(field_text(row, "valor"))
 
 
 def _reference_month(row: dict[str, Any], due: date) -> str:
     """ "YYYY-MM" from a competence field when IXC has one, else the due date's month."""
-    match = _MONTH.match(_text(row, "competencia"))
+    match = _MONTH.match(field_text(row, "competencia"))
     if match:
         year, month = (match.group(1), match.group(2)) if match.group(1) else match.group(4, 3)
         if 1 <= int(month) <= 12:
@@ -723,282 +671,3 @@ def _fold(text: str) -> str:
     """Lower case without accents, for matching the ERP's words."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-
-
-def _erp_words(source: Any) -> str:
-    """An ERP message safe for logs and records: personal data masked, length capped."""
-    if isinstance(source, dict):
-        source = _text(source, "message") or _text(source, "mensagem")
-    text = re.sub(r"<[^>]+>", " ", str(source or ""))  # IXC puts <br /> in messages
-    return scrub(" ".join(text.split()))[:ERP_TEXT_MAX]
-
-
-# --- HTTP, retries, circuit breaker, cache ------------------------------------------------
-
-
-def _api_root(base_url: str) -> str:
-    """ "https://host/webservice/v1/", whether or not the setting already had the path."""
-    root = base_url.strip().rstrip("/")
-    root = root.removesuffix("/webservice/v1")
-    return f"{root}/{API_PATH}"
-
-
-def _read_retry(settings: IxcSettings) -> Retry:
-    """Reads are idempotent: retry refused connects and 5xx, not read timeouts (too slow)."""
-    return Retry(
-        total=settings.retries,
-        connect=settings.retries,
-        read=False,  # a read timeout already cost read_timeout seconds of a waiting chat
-        status=settings.retries,
-        other=0,
-        allowed_methods=frozenset({"POST"}),  # IXC lists with POST, not retried by default
-        status_forcelist=RETRY_STATUSES,
-        backoff_factor=settings.backoff_factor,
-        respect_retry_after_header=True,
-        retry_after_max=RETRY_AFTER_MAX_S,
-        raise_on_status=False,  # hand the last answer back so it maps to BackendUnavailable
-    )
-
-
-def _write_retry(settings: IxcSettings) -> Retry:
-    """Writes are retried only when no connection was made: never a request that may have landed."""
-    return Retry(
-        total=settings.retries,
-        connect=settings.retries,
-        read=False,
-        status=0,
-        other=0,
-        # The default methods leave POST out (an empty set would mean "any method").
-        allowed_methods=Retry.DEFAULT_ALLOWED_METHODS,
-        respect_retry_after_header=False,  # a 503 + Retry-After is no reason to resend
-        backoff_factor=settings.backoff_factor,
-        raise_on_status=False,
-    )
-
-
-class _IxcHttp:
-    """The webservice calls, each behind the circuit breaker, with IXC's error shapes checked."""
-
-    def __init__(
-        self, settings: IxcSettings, session: requests.Session | None, clock: Callable[[], float]
-    ) -> None:
-        self._root = _api_root(settings.base_url)
-        self._owns_session = session is None
-        self._session = session if session is not None else requests.Session()
-        # Per-endpoint retry policies on one session: requests picks the longest mounted prefix.
-        self._session.mount(self._root, HTTPAdapter(max_retries=_read_retry(settings)))
-        for table in WRITE_TABLES:
-            adapter = HTTPAdapter(max_retries=_write_retry(settings))
-            self._session.mount(self._root + table, adapter)
-        user, _, secret = settings.token.partition(":")
-        self._auth = HTTPBasicAuth(user.strip(), secret.strip())
-        self._timeout = (settings.connect_timeout, settings.read_timeout)
-        self._verify = settings.verify_tls
-        if not settings.verify_tls:
-            log.warning("IXC TLS certificate checks are OFF (verify_tls=False)")
-        self._breaker = _Breaker(settings.breaker_threshold, settings.breaker_open_seconds, clock)
-
-    def close(self) -> None:
-        """Close the session when this object created it."""
-        if self._owns_session:
-            self._session.close()
-
-    def listing(
-        self,
-        table: str,
-        field_name: str,
-        value: str,
-        *,
-        oper: str = "=",
-        rp: int = CLIENT_PAGE,
-        sortname: str = "id",
-        sortorder: str = "desc",
-        grid: tuple[tuple[str, str, str], ...] = (),
-    ) -> list[dict[str, Any]]:
-        """The first page of a listing (`ixcsoft: listar`) filtered by one field."""
-        body = {
-            "qtype": f"{table}.{field_name}",
-            "query": value,
-            "oper": oper,
-            "page": "1",
-            "rp": str(rp),
-            "sortname": f"{table}.{sortname}",
-            "sortorder": sortorder,
-        }
-        if grid:
-            rules = [{"TB": f"{table}.{col}", "OP": op, "P": arg} for col, op, arg in grid]
-            body["grid_param"] = json.dumps(rules)
-        answer = self._exchange(table, body, listing=True).json()
-        return _registros(table, answer, rp)
-
-    def post_json(self, table: str, body: dict[str, Any]) -> Any:
-        """A non-listing call (insert or resource) answered with JSON."""
-        return self._exchange(table, body, listing=False).json()
-
-    def post_raw(self, table: str, body: dict[str, Any]) -> bytes:
-        """A resource answered with something else than JSON (get_boleto's base64)."""
-        return self._exchange(table, body, listing=False, expect_json=False).content
-
-    def _exchange(
-        self, table: str, body: dict[str, Any], *, listing: bool, expect_json: bool = True
-    ) -> requests.Response:
-        """One call through the breaker; transport errors and nonsense count as failures."""
-        self._breaker.admit(table)
-        try:
-            response = self._send(table, body, listing)
-            _check_answer(table, response, expect_json)
-        except BaseException:
-            self._breaker.failed(table)
-            raise
-        self._breaker.succeeded()
-        return response
-
-    def _send(self, table: str, body: dict[str, Any], listing: bool) -> requests.Response:
-        """POST with auth and timeouts; transport errors become BackendUnavailable."""
-        headers = {"ixcsoft": "listar"} if listing else {}
-        started = time.monotonic()
-        try:
-            response = self._session.post(
-                self._root + table,
-                json=body,
-                headers=headers,
-                auth=self._auth,
-                timeout=self._timeout,
-                verify=self._verify,
-            )
-        except requests.RequestException as error:
-            problem = type(error).__name__
-            raise BackendUnavailable(f"IXC {table} unreachable ({problem})") from error
-        log.debug("IXC %s answered HTTP %s in %.2fs", table, response.status_code, _since(started))
-        return response
-
-
-def _since(started: float) -> float:
-    """Seconds elapsed since `started` (time.monotonic)."""
-    return time.monotonic() - started
-
-
-def _check_answer(table: str, response: requests.Response, expect_json: bool) -> None:
-    """Refuse token errors, HTTP errors, HTML pages and non-JSON where JSON is due."""
-    status = response.status_code
-    if status in (401, 403):
-        log.error(
-            "IXC refused Theo's API token (HTTP %s on %s): check the token '<user id>:<hash>' "
-            "configured for Theo and that user's permissions in IXC",
-            status,
-            table,
-        )
-        raise BackendUnavailable(f"IXC refused the API token (HTTP {status})")
-    if status >= 400:
-        raise BackendUnavailable(f"IXC {table} answered HTTP {status}")
-    # Not Content-Type: IXC (PHP) labels its JSON and base64 answers text/html too.
-    if response.content.lstrip().startswith(_HTML_START):
-        raise BackendUnavailable(
-            f"IXC {table} answered an HTML page instead of data (login page or proxy error?)"
-        )
-    if expect_json:
-        try:
-            response.json()
-        except ValueError:
-            raise BackendUnavailable(f"IXC {table} answered something that is not JSON") from None
-
-
-def _registros(table: str, answer: Any, rp: int) -> list[dict[str, Any]]:
-    """The rows of a listing answer; `{"type": "error"}` and odd shapes are refused."""
-    if not isinstance(answer, dict):
-        raise BackendUnavailable(f"IXC {table} listing answered something unreadable")
-    if _text(answer, "type").lower() == "error":
-        raise BackendUnavailable(f"IXC {table} listing refused: {_erp_words(answer)}")
-    rows = answer.get("registros") or []  # IXC may leave it out when total is "0"
-    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise BackendUnavailable(f"IXC {table} listing answered rows that are not records")
-    total = _text(answer, "total")
-    if total.isdigit() and int(total) > len(rows) and len(rows) >= rp:
-        log.warning("IXC %s listing has %s rows; only the first %s were read", table, total, rp)
-    return rows
-
-
-class _Breaker:
-    """Fail fast for `open_seconds` after `threshold` consecutive failures, then probe once.
-
-    Theo serves many conversations on many threads: when IXC is down, each would wait
-    for timeouts and retries. While open, calls raise at once; after the pause one call
-    is let through, and its result closes or reopens the circuit.
-    """
-
-    def __init__(self, threshold: int, open_seconds: float, clock: Callable[[], float]) -> None:
-        self._threshold = threshold
-        self._open_seconds = open_seconds
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._failures = 0
-        self._open_until: float | None = None
-        self._probing = False
-
-    def admit(self, table: str) -> None:
-        """Let the call through, or raise BackendUnavailable while the circuit is open."""
-        with self._lock:
-            if self._open_until is None:
-                return
-            if self._probing or self._clock() < self._open_until:
-                raise BackendUnavailable(f"IXC circuit open: {table} not called (failing fast)")
-            self._probing = True  # this call is the probe; the others keep failing fast
-
-    def succeeded(self) -> None:
-        """Close the circuit and forget past failures."""
-        with self._lock:
-            if self._open_until is not None:
-                log.info("IXC answered again: circuit closed")
-            self._failures, self._open_until, self._probing = 0, None, False
-
-    def failed(self, table: str) -> None:
-        """Count a failure; open (or reopen after a failed probe) at the threshold."""
-        with self._lock:
-            self._failures += 1
-            reopening = self._probing
-            self._probing = False
-            if reopening or self._failures >= self._threshold:
-                self._open_until = self._clock() + self._open_seconds
-                log.warning(
-                    "IXC circuit open after %d consecutive failures (last: %s): "
-                    "failing fast for %.0fs",
-                    self._failures,
-                    table,
-                    self._open_seconds,
-                )
-
-
-class _TtlCache:
-    """A small thread-safe cache whose entries expire `seconds` after being stored."""
-
-    MAX_ENTRIES = 5000  # expired entries are swept when this many are stored
-
-    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
-        self._seconds = seconds
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._entries: dict[tuple[str, str], tuple[float, Any]] = {}
-
-    def get(self, key: tuple[str, str]) -> tuple[bool, Any]:
-        """(True, value) while fresh, else (False, None)."""
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] <= self._clock():
-                self._entries.pop(key, None)
-                return False, None
-            return True, entry[1]
-
-    def put(self, key: tuple[str, str], value: Any) -> None:
-        """Store a value (None too: "no such customer" is worth remembering briefly)."""
-        if self._seconds <= 0:
-            return
-        with self._lock:
-            now = self._clock()
-            if len(self._entries) >= self.MAX_ENTRIES:
-                self._entries = {k: e for k, e in self._entries.items() if e[0] > now}
-            self._entries[key] = (now + self._seconds, value)
-
-    def drop(self, key: tuple[str, str]) -> None:
-        """Forget one entry."""
-        with self._lock:
-            self._entries.pop(key, None)

@@ -23,6 +23,7 @@ import responses
 from responses import matchers
 
 import ixc
+import ixc_client
 from business_data import BackendUnavailable, Customer, Invoice, load_business_data
 from ixc import IxcBusinessData, IxcSettings
 from ixc_fake import TOKEN as FAKE_TOKEN
@@ -820,7 +821,7 @@ def test_failed_probe_reopens_at_once(mocked, make, clock):
 
 
 def test_breaker_lets_a_single_probe_through(clock):
-    breaker = ixc._Breaker(threshold=1, open_seconds=10, clock=clock)
+    breaker = ixc_client.Breaker(threshold=1, open_seconds=10, clock=clock)
     breaker.failed("cliente")
     clock.advance(11)
     outcomes: list[str] = []
