@@ -17,6 +17,7 @@ from business_data import (
     load_business_data,
 )
 from documents import parse_document
+from payment_codes import valid_barcode_line, valid_pix_code
 
 TODAY = date(2026, 11, 26)
 DEMO_DOCUMENTS = ["52998224725", "11222333000181", "12ABC34501DE35", "18609139034", "62819482112"]
@@ -33,53 +34,6 @@ def _customer(data: JsonBusinessData, text: str) -> Customer:
     customer = data.find_customer(parse_document(text).value)
     assert customer is not None, text
     return customer
-
-
-# --- Boleto and PIX plausibility helpers (FEBRABAN módulo 10 / 11, EMV CRC16) ---
-
-
-def _mod10(digits: str) -> int:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        product = int(ch) * (2 if i % 2 == 0 else 1)
-        total += product // 10 + product % 10
-    return (10 - total % 10) % 10
-
-
-def _mod11(digits: str) -> int:
-    total = sum(int(ch) * (2 + i % 8) for i, ch in enumerate(reversed(digits)))
-    dv = 11 - total % 11
-    return 1 if dv in (0, 10, 11) else dv
-
-
-def _boleto_line_is_valid(line: str) -> bool:
-    fields = [line[0:10], line[10:21], line[21:32]]
-    if any(_mod10(field[:-1]) != int(field[-1]) for field in fields):
-        return False
-    barcode_without_dv = line[0:4] + line[33:47] + line[4:9] + line[10:20] + line[21:31]
-    return _mod11(barcode_without_dv) == int(line[32])
-
-
-def _crc16(payload: str) -> str:
-    crc = 0xFFFF
-    for byte in payload.encode():
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return f"{crc:04X}"
-
-
-def _pix_is_valid(code: str) -> bool:
-    return code.startswith("000201") and code[-8:-4] == "6304" and _crc16(code[:-4]) == code[-4:]
-
-
-def test_check_helpers_know_a_bad_line_from_a_good_one():
-    assert _crc16("123456789") == "29B1"  # CRC-16/CCITT-FALSE check value
-    good = "99991000021230020261600000012302115950000009990"
-    assert _boleto_line_is_valid(good)
-    assert not _boleto_line_is_valid(good[:9] + "0" + good[10:])
-    assert not _boleto_line_is_valid(good[:32] + "9" + good[33:])
 
 
 # --- Demo data set ---
@@ -108,10 +62,10 @@ def test_every_open_invoice_has_a_plausible_boleto_pix_and_pdf(data):
     assert len(invoices) >= 4
     for invoice in invoices:
         assert len(invoice.barcode_line) == 47 and invoice.barcode_line.isdigit()
-        assert _boleto_line_is_valid(invoice.barcode_line), invoice.id
+        assert valid_barcode_line(invoice.barcode_line), invoice.id
         amount_cents = int(invoice.barcode_line[-10:])
         assert Decimal(amount_cents) / 100 == invoice.amount
-        assert _pix_is_valid(invoice.pix_code), invoice.id
+        assert valid_pix_code(invoice.pix_code), invoice.id
         assert invoice.pdf_url.startswith("https://boletos.startconecta.com.br/")
 
 
