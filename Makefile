@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test browser lint format bench clean audit purge-records forget-customer import
+.PHONY: run test browser lint format bench clean audit purge-records forget-customer import check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ browser:
 	else \
 		echo "make: sem /usr/bin/chromium e sem apt-get como root: os testes de navegador serão pulados"; \
 	fi
+
+## Confere configuração, textos (content/) e dados antes de publicar; lista cada problema
+check: $(STAMP)
+	$(BIN)/python manage.py check
 
 ## Verifica o estilo do código (ruff)
 lint: $(STAMP)

@@ -9,6 +9,7 @@ first access so that importing this module in tests starts nothing.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,9 +31,11 @@ import simulator
 from backends import build_business
 from bot_logic import BotLogic
 from business_data import BusinessData
-from config import Config, load_config
+from checks import StartupRefused, refuse_on_problems
+from config import Config, ConfigError, load_config
 from dedup import SeenMessages
 from delivery import Deliverer, RetryPolicy
+from documents import same_phone
 from hours import AttendanceHours
 from inbound import Incoming, PayloadError, delivery_failure, parse_callback
 from log_setup import configure_logging, message_context
@@ -150,6 +153,7 @@ def create_app(
         load_dotenv()
         config = load_config()
     configure_logging(config.log_level)
+    refuse_on_problems(config)  # a broken content/ or data file never becomes a 500 per message
     app = Flask(__name__)
     if config.trusted_proxy_hops:
         # Behind Render's proxy the client address is in X-Forwarded-For (per-address limits).
@@ -285,8 +289,16 @@ def receive(secret: str | None = None) -> tuple[Any, int]:
             # Z-API accepted a send earlier but could not deliver it: ops should know.
             log.warning("Z-API could not deliver to %s: %s", mask_phone(failure[0]), failure[1])
         return jsonify(status="ignored"), 200
+    if is_ignored(message.phone, theo().config):
+        return jsonify(status="ignored"), 200  # staff, suppliers, test phones: not a word
     with message_context(message.message_id):
         return _dispatch(message)
+
+
+def is_ignored(phone: str, config: Config) -> bool:
+    """A number (or group id) listed in IGNORED_PHONES, with or without the ninth digit."""
+    listed = (entry.strip() for entry in config.ignored_phones.split(","))
+    return any(entry == phone or same_phone(entry, phone) for entry in listed if entry)
 
 
 def _dispatch(message: Incoming) -> tuple[Any, int]:
@@ -344,6 +356,17 @@ def _http_error(error: HTTPException) -> tuple[Any, int]:
 def __getattr__(name: str) -> Flask:
     # gunicorn reads `app:app`; build it lazily so importing this module is free.
     if name == "app":
-        globals()["app"] = built = create_app()
+        globals()["app"] = built = _create_or_exit()
         return built
     raise AttributeError(name)
+
+
+def _create_or_exit() -> Flask:
+    """The app, or each problem on one line for the person deploying, and no traceback."""
+    try:
+        return create_app()
+    except (ConfigError, StartupRefused) as refused:
+        for line in refused.problems:
+            print(f"Theo não pode iniciar: {line}", file=sys.stderr, flush=True)
+        # 3 is gunicorn's "worker failed to boot": the master stops instead of retrying.
+        raise SystemExit(3) from None

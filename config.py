@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT = Path(__file__).resolve().parent
 TRUE_WORDS = {"1", "true", "yes", "on", "sim"}
@@ -23,7 +24,15 @@ SECRET_SHAPE = re.compile(r"[A-Za-z0-9._~+/=-]{16,256}")
 
 
 class ConfigError(ValueError):
-    """A setting is missing, malformed or contradicts another."""
+    """Settings that are missing, malformed or contradict each other: every one of them.
+
+    `problems` holds one line per setting, in Portuguese (ops people read them),
+    naming the variable, the value received (secrets masked) and a good example.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,8 @@ class Config:
     ixc_suspended_statuses: str = "CA,FA"
     ixc_timeout_seconds: float = 8.0
     ixc_verify_tls: bool = True
+    # Numbers (and group ids) Theo never answers nor records: staff, suppliers, test phones.
+    ignored_phones: str = ""
     # LGPD: distinct CPF/CNPJ one phone may look up a day, and wrong CEP answers allowed.
     lookups_per_phone_per_day: int = 5
     identity_failures_per_day: int = 3
@@ -96,16 +107,32 @@ IXC_TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9]{16,128}")
 ENV_NAMES = {f.name: f.name.upper() for f in fields(Config)}
 
 
+# Values never shown whole in an error: a glimpse is enough to recognise them.
+SECRET_FIELDS = frozenset(
+    {"zapi_token", "zapi_client_token", "webhook_secret", "admin_token", "metrics_token",
+     "ixc_token"}
+)  # fmt: skip
+
+
 def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
-    """Build the configuration from `environ` (default: os.environ) plus overrides."""
+    """Build the configuration from `environ` (default: os.environ) plus overrides.
+
+    Raises ConfigError listing every problem, not only the first.
+    """
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
+    problems: list[str] = []
     for field in fields(Config):
         raw = environ.get(ENV_NAMES[field.name])
         if raw is not None and raw.strip() != "":
-            values[field.name] = _convert(field.name, raw.strip(), field.type)
+            try:
+                values[field.name] = _convert(field.name, raw.strip(), field.type)
+            except ConfigError as error:
+                problems += error.problems
     config = replace(Config(), **values, **overrides)
-    validate(config)
+    problems += config_problems(config)
+    if problems:
+        raise ConfigError(problems)
     return replace(
         config, data_dir=_from_root(config.data_dir), sqlite_path=_from_root(config.sqlite_path)
     )
@@ -116,110 +143,220 @@ def _from_root(path: str) -> str:
     return str(ROOT / path) if not Path(path).is_absolute() else path
 
 
+def shown(name: str, value: object) -> str:
+    """A received value as an error may show it: secrets masked, long values cut."""
+    text = str(value)
+    if name in SECRET_FIELDS and text:
+        return f"'{text[:2]}…' ({len(text)} caracteres)"
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def problem(name: str, what: str, value: object = None, example: str = "") -> str:
+    """One line: the variable, what is wrong, what was received, a good example."""
+    line = f"{ENV_NAMES.get(name, name)}: {what}"
+    if value is not None:
+        line += f" (recebido: {shown(name, value)})"
+    if example:
+        line += f"; exemplo: {ENV_NAMES.get(name, name)}={example}"
+    return line
+
+
 def _convert(name: str, raw: str, kind: Any) -> Any:
-    env = ENV_NAMES[name]
     if kind in ("bool", bool):
         if raw.lower() in TRUE_WORDS | FALSE_WORDS:
             return raw.lower() in TRUE_WORDS
-        raise ConfigError(f"{env} must be true or false, got {raw!r}")
+        raise ConfigError([problem(name, "deve ser true ou false", raw, "true")])
     if kind in ("int", int, "float", float):
         number_type = int if kind in ("int", int) else float
         try:
             return number_type(raw)
         except ValueError:
-            raise ConfigError(f"{env} must be a number, got {raw!r}") from None
+            example = "30" if number_type is int else "7.5"
+            raise ConfigError([problem(name, "deve ser um número", raw, example)]) from None
     return raw
 
 
+POSITIVE = (
+    "session_ttl_seconds", "human_session_ttl_seconds", "max_invalid_attempts",
+    "max_body_bytes", "max_text_chars", "zapi_connect_timeout", "zapi_read_timeout",
+    "rate_limit_per_minute", "records_retention_days", "sender_concurrency", "send_retry_hours",
+    "send_retry_first_seconds", "send_retry_max_seconds", "sends_per_phone_per_minute",
+    "lookups_per_phone_per_day", "identity_failures_per_day", "ixc_timeout_seconds",
+)  # fmt: skip
+NOT_NEGATIVE = (
+    "trusted_proxy_hops", "zapi_retries", "request_deadline_business_days",
+    "repeat_answer_minutes",
+)  # fmt: skip
+
+
 def validate(config: Config) -> None:
-    """Raise ConfigError naming the variable when settings do not fit together."""
+    """Raise ConfigError listing every setting that does not fit."""
+    problems = config_problems(config)
+    if problems:
+        raise ConfigError(problems)
+
+
+def config_problems(config: Config) -> list[str]:
+    """Every problem of `config`, one pt-BR line each (empty when all is well)."""
+    problems = [
+        problem(name, "deve ser maior que zero", getattr(config, name), "10")
+        for name in POSITIVE
+        if getattr(config, name) <= 0
+    ]
+    problems += [
+        problem(name, "não pode ser negativo", getattr(config, name), "0")
+        for name in NOT_NEGATIVE
+        if getattr(config, name) < 0
+    ]
+    for check in (_zapi_problems, _security_problems, _choice_problems, _place_problems):
+        problems += check(config)
+    problems += _business_problems(config)
+    return problems
+
+
+def _zapi_problems(config: Config) -> list[str]:
+    problems = []
     if bool(config.zapi_instance_id) != bool(config.zapi_token):
-        missing = "ZAPI_TOKEN" if config.zapi_instance_id else "ZAPI_INSTANCE_ID"
-        raise ConfigError(
-            f"{missing} is not set: set both ZAPI_INSTANCE_ID and ZAPI_TOKEN, "
-            "or neither to run in console mode"
+        missing = "zapi_token" if config.zapi_instance_id else "zapi_instance_id"
+        problems.append(
+            problem(
+                missing,
+                "falta: defina ZAPI_INSTANCE_ID e ZAPI_TOKEN juntos (ou nenhum dos dois, para o "
+                "modo console)",
+                example="<copie do painel da Z-API>",
+            )
         )
     if not config.zapi_base_url.startswith(("https://", "http://")):
-        raise ConfigError("ZAPI_BASE_URL must start with https:// (or http:// for a local fake)")
-    positive = (
-        "session_ttl_seconds",
-        "human_session_ttl_seconds",
-        "max_invalid_attempts",
-        "max_body_bytes",
-        "max_text_chars",
-    )
-    for name in positive:
-        if getattr(config, name) <= 0:
-            raise ConfigError(f"{ENV_NAMES[name]} must be greater than zero")
-    if config.zapi_connect_timeout <= 0 or config.zapi_read_timeout <= 0:
-        raise ConfigError("ZAPI_CONNECT_TIMEOUT and ZAPI_READ_TIMEOUT must be greater than zero")
-    if config.log_level.upper() not in LOG_LEVELS:
-        raise ConfigError(
-            f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {config.log_level!r}"
+        problems.append(
+            problem(
+                "zapi_base_url",
+                "deve começar com https://",
+                config.zapi_base_url,
+                "https://api.z-api.io",
+            )
         )
-    if config.trusted_proxy_hops < 0:
-        raise ConfigError("TRUSTED_PROXY_HOPS cannot be negative")
-    if config.zapi_retries < 0 or config.request_deadline_business_days < 0:
-        raise ConfigError("ZAPI_RETRIES and REQUEST_DEADLINE_BUSINESS_DAYS cannot be negative")
-    _validate_security(config)
-    _validate_business(config)
+    return problems
 
 
-def _validate_business(config: Config) -> None:
-    """The backend named exists, and IXC has what it needs to be reached."""
-    if config.business_backend not in BUSINESS_BACKENDS:
-        raise ConfigError(f"BUSINESS_BACKEND must be one of {', '.join(BUSINESS_BACKENDS)}")
-    for name in ("lookups_per_phone_per_day", "identity_failures_per_day"):
-        if getattr(config, name) <= 0:
-            raise ConfigError(f"{ENV_NAMES[name]} must be greater than zero")
-    if config.business_backend != "ixc":
-        return
-    if not config.ixc_base_url.startswith(("https://", "http://")):
-        raise ConfigError(
-            "IXC_BASE_URL must be the ERP's address, e.g. https://erp.provedor.com.br"
-        )
-    if not IXC_TOKEN_SHAPE.fullmatch(config.ixc_token):
-        raise ConfigError(
-            "IXC_TOKEN must be the webservice token exactly as IXC shows it: <user id>:<hash>"
-        )
-    if not (config.ixc_visit_subject_id and config.ixc_ticket_subject_id):
-        raise ConfigError(
-            "IXC_VISIT_SUBJECT_ID and IXC_TICKET_SUBJECT_ID must name the IXC subjects "
-            "(su_oss_assunto ids) of technician visits and support tickets"
-        )
-    if config.ixc_timeout_seconds <= 0:
-        raise ConfigError("IXC_TIMEOUT_SECONDS must be greater than zero")
-
-
-def _validate_security(config: Config) -> None:
-    """Secrets strong enough to guard a public URL; limits that make sense."""
+def _security_problems(config: Config) -> list[str]:
+    """Secrets strong enough to guard a public URL."""
+    problems = []
     if not config.console_mode and not config.webhook_secret:
-        raise ConfigError(
-            "WEBHOOK_SECRET is not set: with Z-API credentials the webhook URL must carry a "
-            "secret (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        problems.append(
+            problem(
+                "webhook_secret",
+                "obrigatório com a Z-API configurada: a URL do webhook precisa de um segredo "
+                "(gere um com: python -c 'import secrets; print(secrets.token_urlsafe(32))')",
+                example="Xy3...(32 caracteres)",
+            )
         )
     if config.webhook_secret and not SECRET_SHAPE.fullmatch(config.webhook_secret):
-        raise ConfigError(
-            "WEBHOOK_SECRET must have 16 to 256 characters: letters, digits and - _ . ~ + / ="
+        problems.append(
+            problem(
+                "webhook_secret",
+                "deve ter de 16 a 256 caracteres, entre letras, dígitos e - _ . ~ + / =",
+                config.webhook_secret,
+                "Xy3...(32 caracteres)",
+            )
         )
     for name in ("admin_token", "metrics_token"):
-        if getattr(config, name) and len(getattr(config, name)) < MIN_SECRET_CHARS:
-            raise ConfigError(f"{ENV_NAMES[name]} must have at least {MIN_SECRET_CHARS} characters")
-    for name in ("rate_limit_per_minute", "records_retention_days"):
-        if getattr(config, name) <= 0:
-            raise ConfigError(f"{ENV_NAMES[name]} must be greater than zero")
-    if config.sender_mode not in SENDER_MODES:
-        raise ConfigError(f"SENDER_MODE must be one of {', '.join(SENDER_MODES)}")
-    for name in (
-        "sender_concurrency",
-        "send_retry_hours",
-        "send_retry_first_seconds",
-        "send_retry_max_seconds",
-        "sends_per_phone_per_minute",
-    ):
-        if getattr(config, name) <= 0:
-            raise ConfigError(f"{ENV_NAMES[name]} must be greater than zero")
-    if config.repeat_answer_minutes < 0:
-        raise ConfigError("REPEAT_ANSWER_MINUTES cannot be negative")
+        value = getattr(config, name)
+        if value and len(value) < MIN_SECRET_CHARS:
+            problems.append(
+                problem(
+                    name,
+                    f"deve ter pelo menos {MIN_SECRET_CHARS} caracteres",
+                    value,
+                    "Ab9...(32 caracteres)",
+                )
+            )
+    return problems
+
+
+def _choice_problems(config: Config) -> list[str]:
+    problems = []
+    choices = (
+        ("log_level", config.log_level.upper(), LOG_LEVELS, "INFO"),
+        ("sender_mode", config.sender_mode, SENDER_MODES, "thread"),
+        ("business_backend", config.business_backend, BUSINESS_BACKENDS, "demo"),
+    )
+    for name, value, allowed, example in choices:
+        if value not in allowed:
+            what = f"deve ser um destes: {', '.join(allowed)}"
+            problems.append(problem(name, what, getattr(config, name), example))
+    return problems
+
+
+def _place_problems(config: Config) -> list[str]:
+    """Addresses of Redis and the database, and the attendance time zone."""
+    problems = []
     if config.redis_url and not config.redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError("REDIS_URL must start with redis:// or rediss://")
+        problems.append(
+            problem(
+                "redis_url",
+                "deve começar com redis:// ou rediss://",
+                _without_password(config.redis_url),
+                "redis://localhost:6379/0",
+            )
+        )
+    if config.database_url and not _is_database_url(config.database_url):
+        problems.append(
+            problem(
+                "database_url",
+                "deve ser o endereço de um Postgres (postgres://…) ou um sqlite:///arquivo",
+                _without_password(config.database_url),
+                "postgres://usuario:senha@host:5432/theo",
+            )
+        )
+    try:
+        ZoneInfo(config.attendance_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            problem(
+                "attendance_timezone",
+                "fuso horário desconhecido (use o nome IANA)",
+                config.attendance_timezone,
+                "America/Sao_Paulo",
+            )
+        )
+    return problems
+
+
+def _is_database_url(url: str) -> bool:
+    return re.fullmatch(r"(postgres(ql)?(\+\w+)?://\S+|sqlite(\+\w+)?:///\S*)", url) is not None
+
+
+def _without_password(url: str) -> str:
+    """A URL as an error may show it: the password masked."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def _business_problems(config: Config) -> list[str]:
+    """IXC has what it needs to be reached."""
+    if config.business_backend != "ixc":
+        return []
+    problems = []
+    if not config.ixc_base_url.startswith(("https://", "http://")):
+        problems.append(
+            problem(
+                "ixc_base_url",
+                "deve ser o endereço do IXC",
+                config.ixc_base_url,
+                "https://erp.provedor.com.br",
+            )
+        )
+    if not IXC_TOKEN_SHAPE.fullmatch(config.ixc_token):
+        problems.append(
+            problem(
+                "ixc_token",
+                "deve ser o token do webservice exatamente como o IXC mostra, "
+                "<id do usuário>:<hash>",
+                config.ixc_token,
+                "12:a1b2c3...",
+            )
+        )
+    for name in ("ixc_visit_subject_id", "ixc_ticket_subject_id"):
+        if not getattr(config, name):
+            what = "falta o id do assunto (Suporte > Assuntos) das ordens de serviço do Theo"
+            problems.append(problem(name, what, example="17"))
+    return problems

@@ -132,6 +132,9 @@ class Flow:
 
     steps: dict[str, Step]
     entries: dict[str, Handler] = field(default_factory=dict)
+    # The menus (content/messages.toml [menus.<name>]) it shows, with how many options its
+    # handlers read: `make check` refuses a menu edited to another size.
+    menus: dict[str, int] = field(default_factory=dict)
 
 
 # --- Questions ------------------------------------------------------------------

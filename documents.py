@@ -163,3 +163,15 @@ def normalize_phone(phone: str) -> str:
     """Digits only ("+55 (11) 98765-0001" -> "5511987650001"); WhatsApp ids stay as typed."""
     compact = _PHONE_PUNCTUATION.sub("", phone.strip())
     return compact if compact.isdigit() or not compact else phone.strip()
+
+
+def same_phone(a: str, b: str) -> bool:
+    """The same Brazilian mobile with or without the ninth digit (old WhatsApp ids lack it)."""
+
+    def key(phone: str) -> str:
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        if len(digits) == 13 and digits.startswith("55") and digits[4] == "9":
+            return digits[:4] + digits[5:]
+        return digits
+
+    return bool(a and b) and key(a) == key(b)

@@ -7,6 +7,7 @@ processes share everything: WEB_CONCURRENCY of them (default 2).
 """
 
 import os
+import sys
 
 from dotenv import load_dotenv
 
@@ -50,6 +51,17 @@ logger_class = "security.GunicornLogger"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # gunicorn's control socket could change the worker count at run time: keep what is set here.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """Refuse to start, one line per problem, before any worker tries (and fails) to boot."""
+    from checks import all_problems
+
+    problems = all_problems(reach=False)
+    for line in problems:
+        print(f"Theo não pode iniciar: {line}", file=sys.stderr, flush=True)
+    if problems:
+        raise SystemExit(1)
 
 
 def worker_exit(server, worker):

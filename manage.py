@@ -6,6 +6,7 @@
     python manage.py failed            # replies that could not be delivered
     python manage.py resend-failed [--id N ...]
     python manage.py import customers clientes.csv   # plans, coverage, customers, invoices
+    python manage.py check [--offline] # settings, content/ and data: every problem, one line each
 
 Both read the same settings as the app (environment and `.env`), so they act
 on the database Theo writes to. Messages are in pt-BR: ops people read them.
@@ -22,8 +23,8 @@ from datetime import UTC, datetime, timedelta
 
 from dotenv import load_dotenv
 
-from app import build_deliverer
 from backends import build_business
+from checks import all_problems
 from config import Config, ConfigError, load_config
 from csv_import import IMPORT_ORDER_PT, ImportFailed, import_csv, kind_from_name
 from documents import DocumentError, normalize_phone, parse_document
@@ -82,6 +83,8 @@ def resend_failed(store: RecordsStore, ids: list[int] | None) -> str:
 
 def run_sender(config: Config, store: RecordsStore) -> None:
     """Deliver queued replies until SIGTERM/SIGINT; the sends in flight finish first."""
+    from app import build_deliverer  # the app's modules load content/: only when needed
+
     deliverer = build_deliverer(config, store)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -114,6 +117,18 @@ def import_spreadsheet(config: Config, store: RecordsStore, kind: str, path: str
     return 0
 
 
+def check(*, reach: bool) -> int:
+    """Print every problem of settings, content and data, one line each; 1 if any."""
+    problems = all_problems(reach=reach)
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problema(s): corrija e rode de novo.", file=sys.stderr)
+        return 1
+    print("Tudo certo: configuração, textos e dados conferidos.")
+    return 0
+
+
 def _customer_id(config: Config, store: RecordsStore, document: str) -> str:
     """The customer id of a CPF/CNPJ in the configured backend (requests refer to it)."""
     parsed = parse_document(document)  # already checked by _usage_problem
@@ -129,6 +144,14 @@ def _parser() -> argparse.ArgumentParser:
     forget = commands.add_parser("forget-customer", help="apaga os dados de um cliente")
     forget.add_argument("--phone", required=True, help="telefone do WhatsApp do cliente")
     forget.add_argument("--document", default="", help="CPF ou CNPJ (opcional)")
+    check = commands.add_parser(
+        "check", help="confere configuração, textos e dados e lista cada problema"
+    )
+    check.add_argument(
+        "--offline",
+        action="store_true",
+        help="sem conectar ao banco nem ao sistema do provedor (ex.: no build do Render)",
+    )
     commands.add_parser("sender", help="envia as respostas guardadas (processo separado)")
     commands.add_parser("failed", help="lista as respostas que não puderam ser enviadas")
     resend = commands.add_parser("resend-failed", help="põe as respostas com falha na fila")
@@ -165,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; 0 on success, 1 on a refused import, 2 on a usage or config error."""
     args = _parser().parse_args(argv)
     load_dotenv()
+    if args.command == "check":
+        return check(reach=not args.offline)
     try:
         config = load_config()
     except ConfigError as problem:

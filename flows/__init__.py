@@ -31,3 +31,4 @@ def _gather(flows: list[Flow]) -> tuple[dict[str, Step], dict[str, Handler]]:
 
 
 STEPS, ENTRIES = _gather([module.FLOW for module in MODULES])
+MENUS = {name: size for module in MODULES for name, size in module.FLOW.menus.items()}

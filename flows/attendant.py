@@ -59,4 +59,5 @@ def handle_unavailable(turn: Turn) -> str:
 FLOW = Flow(
     steps={SYSTEM_UNAVAILABLE: Step(ask_unavailable, handle_unavailable, back=MENU)},
     entries={nlu.ATENDENTE: lambda turn: handoff(turn, "customer_request")},
+    menus={"sistema_fora": 3},
 )

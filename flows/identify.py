@@ -25,7 +25,7 @@ import understanding as nlu
 from answers import answers, read_option
 from business_data import Customer
 from conversation import Flow, Invalid, Step, Turn, choice, say_text
-from documents import Document, DocumentError, parse_cep, parse_document
+from documents import Document, DocumentError, parse_cep, parse_document, same_phone
 from flows.attendant import handoff
 from privacy import mask_phone
 from replies import Reply
@@ -202,18 +202,6 @@ def holder_only(name: str, on_verified: FoundHandler) -> FoundHandler:
     return check
 
 
-def same_phone(a: str, b: str) -> bool:
-    """The same Brazilian mobile with or without the ninth digit (old WhatsApp ids lack it)."""
-
-    def key(phone: str) -> str:
-        digits = "".join(ch for ch in phone if ch.isdigit())
-        if len(digits) == 13 and digits.startswith("55") and digits[4] == "9":
-            return digits[:4] + digits[5:]
-        return digits
-
-    return bool(a and b) and key(a) == key(b)
-
-
 def holder_verified(turn: Turn, customer: Customer) -> bool:
     """Already shown in this conversation, or writing from a phone on record."""
     if turn.data.get("verified") == customer.document:
@@ -289,4 +277,5 @@ FLOW = Flow(
             brief=lambda turn: [Reply(content.text("curta.verify_cep"))],
         ),
     },
+    menus={"nao_encontrado": 3},
 )

@@ -111,4 +111,5 @@ FLOW = Flow(
         ),
         ANYTHING_ELSE: Step(ask_anything_else, handle_anything_else, back=MAIN_MENU),
     },
+    menus={"principal": len(MAIN_MENU_INTENTS)},
 )

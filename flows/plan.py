@@ -167,6 +167,7 @@ FLOW = Flow(
             same_question=frozenset({PLAN_MENU, PLAN_DOCUMENT}),
         ),
     },
+    menus={"plano": len(PLAN_MENU_INTENTS)},
     entries={
         nlu.PLANO: lambda turn: PLAN_MENU,
         nlu.CANCELAR: enter_plan_action("cancel"),

@@ -401,6 +401,8 @@ FLOW = Flow(
             back=SUPPORT_MENU,
         ),
     },
+    # "periodo" shows two; "tanto faz" (3) is read from words, not shown.
+    menus={"suporte": len(SUPPORT_MENU_INTENTS), "lentidao": 2, "periodo": len(PERIODS) - 1},
     entries={
         nlu.SUPORTE: lambda turn: SUPPORT_MENU,
         nlu.SEM_INTERNET: enter_no_internet,

@@ -336,3 +336,22 @@ def test_failed_delivery_is_logged_for_ops_with_the_phone_masked(client, zapi, c
     assert "5511*****0001" in caplog.text
     assert CUSTOMER_PHONE not in caplog.text
     assert zapi.sent == []
+
+
+def test_an_ignored_phone_gets_no_answer_and_no_record(tmp_path, clock, zapi):
+    from app import create_app
+    from conftest import Chat, zapi_config
+
+    config = zapi_config(tmp_path / "t.sqlite3", ignored_phones="5511900000001, 5511912340001")
+    app = create_app(config, clock=clock)
+    staff = Chat(app.test_client(), zapi, "5511912340001")
+    body = staff.payload("oi, quero a segunda via")
+
+    response = staff.client.post(WEBHOOK_PATH, json=body)
+
+    assert response.get_json() == {"status": "ignored"}
+    assert zapi.take() == []
+    assert app.extensions["theo"].sessions.get(staff.phone) is None
+    assert app.extensions["theo"].records.recent_requests() == []
+    customer = Chat(app.test_client(), zapi, "5511912340002")
+    assert "Theo" in customer.say("oi")  # everyone else is answered as usual
