@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PORT ?= 5000
+# The port: PORT from the environment, else from .env (as the app reads it), else 5000.
+ENV_PORT := $(shell sed -n 's/^PORT=[[:space:]]*\([0-9][0-9]*\).*/\1/p' .env 2>/dev/null | tail -n 1)
+PORT ?= $(or $(ENV_PORT),5000)
 STAMP := $(VENV)/.installed
 
 .PHONY: run test browser lint format bench clean audit purge-records forget-customer import check

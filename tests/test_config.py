@@ -88,3 +88,21 @@ def test_env_example_documents_every_setting_and_loads_as_is():
         f"key: {ENV_NAMES[f.name]}" in render for f in fields(Config) if f.name != "sqlite_path"
     )
     assert load_config(environ={k: v for k, v in example.items() if v is not None}).console_mode
+
+
+def test_make_run_listens_on_the_port_of_the_env_file(tmp_path):
+    import shutil
+    import subprocess
+
+    shutil.copy(ROOT / "Makefile", tmp_path)
+    for name in ("requirements.txt", "requirements-dev.txt", ".venv/.installed"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).touch()
+    (tmp_path / ".env").write_text("LOG_LEVEL=INFO\nPORT=5123\n", encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin"}
+
+    dry_run = subprocess.run(
+        ["make", "-n", "run"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+
+    assert "--bind 127.0.0.1:5123" in dry_run.stdout, dry_run.stderr
