@@ -9,10 +9,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test browser lint format bench clean audit purge-records forget-customer import check
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	@touch $(STAMP)
 
 ## Inicia o Theo em http://localhost:$(PORT) (modo console sem credenciais Z-API)
