@@ -149,6 +149,7 @@ GENERAL_KINDS = (
     "nenhuma",
     "sem_documento",
     "sem_cep",
+    "de_novo",
     "continua",
     "funcionou",
     "encerrar",

@@ -28,6 +28,7 @@ import rate_limits
 import redis_store
 import security
 import simulator
+from answers import answers
 from backends import build_business
 from bot_logic import BotLogic
 from business_data import BusinessData
@@ -90,7 +91,9 @@ class Theo:
         self._send_now()
 
     def _handle(self, message: Incoming) -> list[Reply]:
-        store = lambda replies: self._store_replies(message.phone, message.message_id, replies)  # noqa: E731
+        def store(replies: list[Reply]) -> None:
+            self._store_replies(message.phone, message.message_id, replies, asked=message.text)
+
         try:
             return self.bot.handle(message, deliver=store)
         except (StorageUnavailable, RedisError):
@@ -104,10 +107,13 @@ class Theo:
             store(replies)
             return replies
 
-    def _store_replies(self, phone: str, source_id: str, replies: list[Reply]) -> None:
+    def _store_replies(
+        self, phone: str, source_id: str, replies: list[Reply], asked: str = ""
+    ) -> None:
         if not replies:
             return
-        replies = self._shortened_if_repeated(phone, replies)
+        if not answers().says("de_novo", asked):  # "manda de novo, não consegui copiar"
+            replies = self._shortened_if_repeated(phone, replies)
         try:
             self.outbox.enqueue(phone, source_id, replies, datetime.now(UTC))
         except SQLAlchemyError as error:
