@@ -208,6 +208,9 @@ INTENT_CORPUS: list[tuple[str, str | None]] = [
     ("modem desligado", MODEM_DESLIGADO),
     ("Modem desligado", MODEM_DESLIGADO),
     ("modem não liga", MODEM_DESLIGADO),
+    ("o modem nem liga", MODEM_DESLIGADO),
+    ("minha net caiu dnv e o modem nem liga 😡", MODEM_DESLIGADO),  # the more specific one
+    ("o roteador nem acende mais", MODEM_DESLIGADO),
     ("modem nao liga", MODEM_DESLIGADO),
     ("o modem nao liga mais", MODEM_DESLIGADO),
     ("roteador desligado", MODEM_DESLIGADO),
