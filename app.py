@@ -161,6 +161,9 @@ def create_app(
     configure_logging(config.log_level)
     refuse_on_problems(config)  # a broken content/ or data file never becomes a 500 per message
     app = Flask(__name__)
+    # "/webhook//x" would otherwise get an HTML 308 to the merged path: an unknown path
+    # answers the JSON 404 like any other. Set before any route is added (rules read it then).
+    app.url_map.merge_slashes = False
     if config.trusted_proxy_hops:
         # Behind Render's proxy the client address is in X-Forwarded-For (per-address limits).
         hops = config.trusted_proxy_hops
@@ -171,9 +174,9 @@ def create_app(
     app.extensions["theo"] = theo
     app.register_blueprint(webhook)
     security.install(app, config)
-    admin.install(app, rate_limits.install(app, config))
-    if simulator.is_enabled(config):
-        app.register_blueprint(simulator.blueprint)
+    limiter = rate_limits.install(app, config)
+    admin.install(app, limiter)
+    simulator.install(app, limiter, config)
     app.register_error_handler(HTTPException, _http_error)
     if config.sender_mode == "thread":
         theo.deliverer.start()
@@ -201,7 +204,12 @@ def _build(
         sessions,
         business or build_business(config, records),
         records,
-        AttendanceHours.parse(config.attendance_hours, config.attendance_timezone),
+        AttendanceHours.parse(
+            config.attendance_hours,
+            config.attendance_timezone,
+            state=config.attendance_state,
+            closed_dates=config.attendance_closed_dates,
+        ),
         timezone=config.attendance_timezone,
         max_invalid_attempts=config.max_invalid_attempts,
         request_deadline_days=config.request_deadline_business_days,

@@ -283,9 +283,14 @@ def data_problems(config: Config) -> list[str]:
 
     problems = []
     try:
-        AttendanceHours.parse(config.attendance_hours, config.attendance_timezone)
+        AttendanceHours.parse(
+            config.attendance_hours,
+            config.attendance_timezone,
+            state=config.attendance_state,
+            closed_dates=config.attendance_closed_dates,
+        )
     except ValueError as error:
-        problems.append(f"ATTENDANCE_HOURS: {error}")
+        problems.append(str(error))  # it names its variable (ATTENDANCE_HOURS, _STATE…)
     try:
         load_business_data(config.data_dir)
     except ValueError as error:

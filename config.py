@@ -55,6 +55,8 @@ class Config:
     data_dir: str = str(ROOT / "data")
     attendance_hours: str = ""
     attendance_timezone: str = "America/Sao_Paulo"
+    attendance_state: str = ""  # UF whose state holidays close attendance, e.g. "SP"
+    attendance_closed_dates: str = ""  # "25/01; 24/12 12h; 31/12 12h; 20/11/2026"
     request_deadline_business_days: int = 2
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 2000

@@ -1,7 +1,10 @@
 """Human attendance hours: when a person can take over the conversation.
 
 Configured by a short spec such as "seg-sex 08:00-18:00; sab 08:00-12:00"
-(ATTENDANCE_HOURS), read in a time zone, closed on Brazilian national holidays.
+(ATTENDANCE_HOURS), read in a time zone, closed on Brazilian national holidays,
+on the holidays of the provider's state (ATTENDANCE_STATE=SP, from the `holidays`
+package) and on its own closed dates (ATTENDANCE_CLOSED_DATES="25/01; 24/12 12h;
+31/12 12h": a date every year, or DD/MM/AAAA once; with a time, closed from then on).
 """
 
 from __future__ import annotations
@@ -38,6 +41,24 @@ _PART_RE = re.compile(rf"^(?P<days>[a-z ,-]+?)\s+(?P<open>{_TIME})\s*-\s*(?P<clo
 _TIME_RE = re.compile(r"^(?P<hour>\d{1,2})(?:[:h](?P<minute>\d{2})?)?$")
 # A year has fewer closed days in a row than this, whatever the holidays.
 _SEARCH_DAYS = 366
+CLOSED_EXAMPLE = 'ATTENDANCE_CLOSED_DATES="25/01; 24/12 12h; 31/12 12h; 20/11/2026"'
+_CLOSED_RE = re.compile(
+    rf"^(?P<day>\d{{1,2}})/(?P<month>\d{{1,2}})(?:/(?P<year>\d{{4}}))?"
+    rf"(?:\s+(?:a partir das?|desde|depois das?)?\s*(?P<since>{_TIME})\s*-?)?$"
+)
+
+
+@dataclass(frozen=True)
+class ClosedDate:
+    """A day the provider closes: every year (`year` None) or once; from `since` on, or all day."""
+
+    day: int
+    month: int
+    year: int | None = None
+    since: time | None = None
+
+    def covers(self, day: date) -> bool:
+        return (day.day, day.month) == (self.day, self.month) and self.year in (None, day.year)
 
 
 @dataclass(frozen=True)
@@ -47,14 +68,16 @@ class AttendanceHours:
     windows: dict[int, tuple[time, time]]
     timezone: ZoneInfo
     close_on_holidays: bool = True
+    state: str = ""  # the provider's state (UF): its holidays close attendance too
+    closed: tuple[ClosedDate, ...] = ()
 
     def __post_init__(self) -> None:
         """Refuse an empty week or a window that closes before it opens."""
         if not self.windows:
-            raise ValueError("ATTENDANCE_HOURS: at least one day must be open")
+            raise ValueError("ATTENDANCE_HOURS: pelo menos um dia precisa estar aberto")
         for weekday, (opens, closes) in self.windows.items():
             if weekday not in range(7) or opens >= closes:
-                raise ValueError(f"ATTENDANCE_HOURS: bad window for weekday {weekday}")
+                raise ValueError(f"ATTENDANCE_HOURS: horário inválido no dia {weekday}")
 
     @classmethod
     def parse(
@@ -62,6 +85,9 @@ class AttendanceHours:
         spec: str | None,
         timezone: str = DEFAULT_TIMEZONE,
         close_on_holidays: bool = True,
+        *,
+        state: str = "",
+        closed_dates: str = "",
     ) -> AttendanceHours:
         """Build from a spec like "seg-sex 08:00-18:00; sab 08:00-12:00" (None/"" = default)."""
         windows: dict[int, tuple[time, time]] = {}
@@ -70,10 +96,12 @@ class AttendanceHours:
             for day in days:
                 if day in windows:
                     raise ValueError(
-                        f"ATTENDANCE_HOURS: {DAY_CODES[day]!r} appears twice (in {part!r})"
+                        f"ATTENDANCE_HOURS: {DAY_CODES[day]!r} aparece duas vezes (em {part!r})"
                     )
                 windows[day] = window
-        return cls(windows, _zone(timezone), close_on_holidays)
+        closed = tuple(_parse_closed(entry) for entry in re.split(r"[;,]", closed_dates))
+        state = _state(state)
+        return cls(windows, _zone(timezone), close_on_holidays, state, tuple(filter(None, closed)))
 
     def is_open(self, now: datetime) -> bool:
         """Tell whether a human attendant is available at the aware datetime `now`."""
@@ -104,7 +132,10 @@ class AttendanceHours:
             f"{_describe_days(days)}, {_from(opens)} {_at(closes)}"
             for (opens, closes), days in by_window.items()  # ordered by first weekday
         ]
-        suffix = " (exceto feriados nacionais)" if self.close_on_holidays else ""
+        suffix = ""
+        if self.close_on_holidays:
+            suffix = f" (exceto feriados nacionais e de {self.state})" if self.state else ""
+            suffix = suffix or " (exceto feriados nacionais)"
         return "; ".join(parts) + suffix
 
     def _local(self, now: datetime) -> datetime:
@@ -115,9 +146,14 @@ class AttendanceHours:
 
     def _window_on(self, day: date) -> tuple[time, time] | None:
         """Return the opening window of a calendar day, or None when closed all day."""
-        if self.close_on_holidays and day in _national_holidays(day.year):
+        if self.close_on_holidays and day in _holidays(day.year, self.state):
             return None
-        return self.windows.get(day.weekday())
+        window = self.windows.get(day.weekday())
+        for closed in self.closed:
+            if window is not None and closed.covers(day):
+                ends = min(window[1], closed.since) if closed.since else window[0]
+                window = (window[0], ends) if window[0] < ends else None
+        return window
 
 
 def describe_moment(moment: datetime, now: datetime) -> str:
@@ -133,10 +169,41 @@ def describe_moment(moment: datetime, now: datetime) -> str:
     return f"{when} {_at(moment.time())}"
 
 
-@lru_cache(maxsize=16)
-def _national_holidays(year: int) -> frozenset[date]:
-    """Brazilian national holidays of one year (frozen: safe to share between threads)."""
-    return frozenset(holidays.Brazil(years=year))
+@lru_cache(maxsize=32)
+def _holidays(year: int, state: str = "") -> frozenset[date]:
+    """National holidays of one year, plus the state's (frozen: safe to share between threads)."""
+    return frozenset(holidays.Brazil(years=year, subdiv=state or None))
+
+
+def _state(code: str) -> str:
+    """A Brazilian state (UF) the holidays package knows, upper case; "" for none."""
+    code = code.strip().upper()
+    if code and code not in holidays.Brazil.subdivisions:
+        raise ValueError(
+            f"ATTENDANCE_STATE: estado desconhecido {code!r}; use a sigla da UF, ex.: SP"
+        )
+    return code
+
+
+def _parse_closed(entry: str) -> ClosedDate | None:
+    """One closed date: "25/01", "24/12 12h", "20/11/2026" ("" is nothing)."""
+    text = " ".join(_normalize(entry).split())
+    if not text:
+        return None
+    match = _CLOSED_RE.match(text)
+    problem = f"ATTENDANCE_CLOSED_DATES: não entendi {entry.strip()!r}; exemplo: {CLOSED_EXAMPLE}"
+    if match is None:
+        raise ValueError(problem)
+    year = int(match["year"]) if match["year"] else None
+    try:
+        date(year or 2024, int(match["month"]), int(match["day"]))  # 2024: 29/02 exists
+    except ValueError:
+        raise ValueError(problem) from None
+    try:
+        since = _parse_time(match["since"]) if match["since"] else None
+    except ValueError:
+        raise ValueError(problem) from None
+    return ClosedDate(int(match["day"]), int(match["month"]), year, since)
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -144,7 +211,7 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown attendance time zone {name!r}") from exc
+        raise ValueError(f"ATTENDANCE_TIMEZONE: fuso horário desconhecido {name!r}") from exc
 
 
 def _normalize(text: str) -> str:
@@ -158,7 +225,7 @@ def _split_spec(spec: str) -> list[str]:
     parts = [" ".join(_normalize(part).split()) for part in spec.split(";")]
     parts = [part for part in parts if part]
     if not parts:
-        raise ValueError(f"ATTENDANCE_HOURS is empty; expected e.g. {SPEC_EXAMPLE}")
+        raise ValueError(f"ATTENDANCE_HOURS está vazio; exemplo: {SPEC_EXAMPLE}")
     return parts
 
 
@@ -166,10 +233,10 @@ def _parse_part(part: str) -> tuple[list[int], tuple[time, time]]:
     """Parse one "seg-sex 08:00-18:00" part into weekdays and a window."""
     match = _PART_RE.match(part)
     if match is None:
-        raise ValueError(f"ATTENDANCE_HOURS: cannot read {part!r}; expected e.g. {SPEC_EXAMPLE}")
+        raise ValueError(f"ATTENDANCE_HOURS: não entendi {part!r}; exemplo: {SPEC_EXAMPLE}")
     opens, closes = _parse_time(match["open"]), _parse_time(match["close"])
     if opens >= closes:
-        raise ValueError(f"ATTENDANCE_HOURS: in {part!r} the opening must come before the closing")
+        raise ValueError(f"ATTENDANCE_HOURS: em {part!r} a abertura deve vir antes do fechamento")
     return _parse_days(match["days"]), (opens, closes)
 
 
@@ -182,7 +249,7 @@ def _parse_days(text: str) -> list[int]:
         span = (_parse_day(last) - start) % 7 if last else 0
         days.extend((start + step) % 7 for step in range(span + 1))
     if len(days) != len(set(days)):
-        raise ValueError(f"ATTENDANCE_HOURS: a day is repeated in {text!r}")
+        raise ValueError(f"ATTENDANCE_HOURS: um dia aparece repetido em {text!r}")
     return days
 
 
@@ -191,14 +258,14 @@ def _parse_day(name: str) -> int:
     for names in (DAY_CODES, _FULL_DAY_NAMES):
         if name in names:
             return names.index(name)
-    raise ValueError(f"ATTENDANCE_HOURS: unknown day {name!r}; use {' '.join(DAY_CODES)}")
+    raise ValueError(f"ATTENDANCE_HOURS: dia desconhecido {name!r}; use {' '.join(DAY_CODES)}")
 
 
 def _parse_time(text: str) -> time:
     """Parse "08:00", "8h", "8h30" or "8" into a time."""
     match = _TIME_RE.match(text)
     if match is None or int(match["hour"]) > 23 or int(match["minute"] or 0) > 59:
-        raise ValueError(f"ATTENDANCE_HOURS: invalid time {text!r}")
+        raise ValueError(f"ATTENDANCE_HOURS: horário inválido {text!r}")
     return time(int(match["hour"]), int(match["minute"] or 0))
 
 

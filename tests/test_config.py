@@ -95,7 +95,7 @@ def test_make_run_listens_on_the_port_of_the_env_file(tmp_path):
     import subprocess
 
     shutil.copy(ROOT / "Makefile", tmp_path)
-    for name in ("requirements.txt", "requirements-dev.txt", ".venv/.installed"):
+    for name in ("requirements.txt", "requirements-dev.txt", "constraints.txt", ".venv/.installed"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).touch()
     (tmp_path / ".env").write_text("LOG_LEVEL=INFO\nPORT=5123\n", encoding="utf-8")

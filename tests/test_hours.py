@@ -147,17 +147,17 @@ def test_custom_spec_changes_is_open() -> None:
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("seg-sex", "cannot read 'seg-sex'"),
-        ("seg-sex 08:00", "cannot read"),
-        ("xyz 08:00-18:00", "unknown day 'xyz'"),
-        ("seg-sex 18:00-08:00", "opening must come before the closing"),
-        ("seg-sex 08:00-08:00", "opening must come before the closing"),
-        ("seg 25:00-26:00", "invalid time '25:00'"),
-        ("seg 08:61-09:00", "invalid time '08:61'"),
-        ("seg-sex 08:00-18:00; sex 08:00-12:00", "'sex' appears twice"),
-        ("seg,seg 08:00-12:00", "repeated"),
-        (" ; ", "empty"),
-        ("seg-sex 08:00-18:00, sab 08:00-12:00", "cannot read"),
+        ("seg-sex", "não entendi 'seg-sex'"),
+        ("seg-sex 08:00", "não entendi"),
+        ("xyz 08:00-18:00", "dia desconhecido 'xyz'"),
+        ("seg-sex 18:00-08:00", "a abertura deve vir antes do fechamento"),
+        ("seg-sex 08:00-08:00", "a abertura deve vir antes do fechamento"),
+        ("seg 25:00-26:00", "horário inválido '25:00'"),
+        ("seg 08:61-09:00", "horário inválido '08:61'"),
+        ("seg-sex 08:00-18:00; sex 08:00-12:00", "'sex' aparece duas vezes"),
+        ("seg,seg 08:00-12:00", "repetido"),
+        (" ; ", "vazio"),
+        ("seg-sex 08:00-18:00, sab 08:00-12:00", "não entendi"),
     ],
 )
 def test_bad_specs_rejected(spec: str, message: str) -> None:
@@ -168,12 +168,12 @@ def test_bad_specs_rejected(spec: str, message: str) -> None:
 
 
 def test_unknown_timezone_rejected() -> None:
-    with pytest.raises(ValueError, match="time zone 'Mars/Olympus'"):
+    with pytest.raises(ValueError, match="ATTENDANCE_TIMEZONE: fuso horário desconhecido 'Mars/Olympus'"):
         AttendanceHours.parse(None, timezone="Mars/Olympus")
 
 
 def test_empty_windows_rejected() -> None:
-    with pytest.raises(ValueError, match="at least one day"):
+    with pytest.raises(ValueError, match="pelo menos um dia"):
         AttendanceHours({}, SP)
 
 
@@ -220,3 +220,54 @@ def test_describe_moment_uses_local_day_for_utc_now() -> None:
     now = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
     assert describe_moment(HOURS.next_opening(now), now) == "amanhã às 8h"
+
+
+# --- The provider's state holidays and its own closed dates -----------------------------
+def test_a_state_holiday_closes_attendance_in_that_state_only() -> None:
+    revolution_day = datetime(2026, 7, 9, 10, 0, tzinfo=SP)  # a Thursday, SP holiday
+
+    assert not AttendanceHours.parse(None, state="sp").is_open(revolution_day)
+    assert AttendanceHours.parse(None, state="RJ").is_open(revolution_day)
+    assert AttendanceHours.parse(None).is_open(revolution_day)
+
+
+def test_closed_dates_every_year_once_and_from_an_hour_on() -> None:
+    hours = AttendanceHours.parse(None, closed_dates="25/01; 24/12 12h, 20/11/2026")
+
+    assert not hours.is_open(datetime(2027, 1, 25, 10, 0, tzinfo=SP))  # every year
+    assert hours.is_open(datetime(2026, 12, 24, 11, 0, tzinfo=SP))  # morning of 24/12
+    assert not hours.is_open(datetime(2026, 12, 24, 13, 0, tzinfo=SP))  # closed from 12h
+    assert not hours.is_open(datetime(2026, 11, 20, 10, 0, tzinfo=SP))  # that year only
+    assert hours.is_open(datetime(2027, 11, 19, 10, 0, tzinfo=SP))
+
+
+def test_the_next_opening_skips_closed_dates() -> None:
+    hours = AttendanceHours.parse(None, closed_dates="24/12 12h")
+
+    reopening = hours.next_opening(datetime(2026, 12, 24, 12, 30, tzinfo=SP))
+
+    assert reopening == datetime(2026, 12, 26, 8, 0, tzinfo=SP)  # 25/12 is a holiday
+
+
+@pytest.mark.parametrize(
+    "closed, message",
+    [
+        ("31/02", "ATTENDANCE_CLOSED_DATES: não entendi '31/02'"),
+        ("natal", "ATTENDANCE_CLOSED_DATES: não entendi 'natal'"),
+        ("24/12 25h", "ATTENDANCE_CLOSED_DATES: não entendi '24/12 25h'"),
+    ],
+)
+def test_bad_closed_dates_are_refused_naming_the_variable(closed: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        AttendanceHours.parse(None, closed_dates=closed)
+
+
+def test_an_unknown_state_is_refused() -> None:
+    with pytest.raises(ValueError, match="ATTENDANCE_STATE: estado desconhecido 'XX'"):
+        AttendanceHours.parse(None, state="xx")
+
+
+def test_the_state_is_told_with_the_hours() -> None:
+    assert AttendanceHours.parse(None, state="SP").describe().endswith(
+        "(exceto feriados nacionais e de SP)"
+    )
