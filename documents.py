@@ -53,9 +53,20 @@ class DocumentError(ValueError):
 
 
 def normalize_text(text: str) -> str:
-    """Fold unicode look-alikes (full-width digits, NBSP, fancy dashes) and drop invisible marks."""
+    """Fold unicode look-alikes (full-width digits, NBSP, fancy dashes) and drop invisible marks.
+
+    Digits of other scripts ("٥", "५") become ASCII too: NFKC leaves them as they are,
+    yet Python's `\\d` and str.isdigit() take them for digits.
+    """
     folded = unicodedata.normalize("NFKC", text).translate(_DASHES)
-    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    return "".join(_ascii_digit(ch) for ch in folded if unicodedata.category(ch) != "Cf")
+
+
+def _ascii_digit(char: str) -> str:
+    """The ASCII digit for a decimal digit of any script; any other character as it is."""
+    if char.isascii() or unicodedata.category(char) != "Nd":
+        return char
+    return str(unicodedata.decimal(char))
 
 
 def parse_document(text: str) -> Document:
@@ -157,12 +168,17 @@ def format_cep(cep: str) -> str:
 
 
 _PHONE_PUNCTUATION = re.compile(r"[\s()+.-]")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 def normalize_phone(phone: str) -> str:
-    """Digits only ("+55 (11) 98765-0001" -> "5511987650001"); WhatsApp ids stay as typed."""
-    compact = _PHONE_PUNCTUATION.sub("", phone.strip())
-    return compact if compact.isdigit() or not compact else phone.strip()
+    """Digits only ("+55 (11) 98765-0001" -> "5511987650001"); WhatsApp ids stay as typed.
+
+    Look-alike digits (full-width, other scripts) are folded to ASCII first: a phone
+    is only ever stored and sent in ASCII digits.
+    """
+    compact = _PHONE_PUNCTUATION.sub("", normalize_text(phone).strip())
+    return compact if not compact or _ASCII_DIGITS.fullmatch(compact) else phone.strip()
 
 
 def same_phone(a: str, b: str) -> bool:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from privacy import without_controls
+
 RECEIVED_CALLBACK = "receivedcallback"
 MEDIA_FIELDS = ("image", "audio", "video", "document", "sticker", "location", "contact", "poll")
 # Flags that mark callbacks Theo never answers (see the Z-API contract).
@@ -24,8 +26,10 @@ IGNORED_FLAGS = (
 )
 IGNORED_PHONE_MARKS = ("-group", "@g.us", "@newsletter", "@broadcast", "status@")
 MAX_ID_CHARS = 200
-# A number (no assumption about its length beyond sanity) or a WhatsApp id such as "…@lid".
-PHONE_SHAPE = re.compile(r"\d{6,20}(@[a-z.]{2,30})?")
+# A Brazilian number as Z-API writes it (55 + DDD + 8 or 9 digits), or a WhatsApp id such
+# as "…@lid" (its digits are no phone). ASCII digits only: `\d` would also take full-width
+# and other scripts' digits, and Theo would answer them through Z-API.
+PHONE_SHAPE = re.compile(r"55[0-9]{10,11}|[0-9]{6,20}@[a-z.]{2,30}")
 
 Kind = Literal["text", "media", "takeover"]
 
@@ -55,7 +59,10 @@ def parse_callback(payload: Any, *, max_text_chars: int = 4096) -> Incoming | No
         raise PayloadError("field 'type' is missing or not a string")
     if callback_type.strip().lower() != RECEIVED_CALLBACK:
         return None
-    message_id = _required_str(payload, "messageId")
+    # The id tags every log line of the message: no newline or escape may forge one.
+    message_id = without_controls(_required_str(payload, "messageId"))
+    if not message_id:
+        raise PayloadError("field 'messageId' has no printable character")
     phone = _required_str(payload, "phone")
     if _is_ignored(payload, phone):
         return None
@@ -75,7 +82,8 @@ def delivery_failure(payload: Any) -> tuple[str, str] | None:
     error, phone = payload.get("error"), payload.get("phone")
     if not error or not isinstance(phone, str):
         return None
-    return phone, re.sub(r"[\x00-\x1f\x7f]", " ", str(error))[:200]
+    # Both are logged, and neither was checked: no control character may forge a line.
+    return without_controls(phone)[:MAX_ID_CHARS], re.sub(r"[\x00-\x1f\x7f]", " ", str(error))[:200]
 
 
 def _required_str(payload: dict, name: str) -> str:

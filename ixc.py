@@ -83,7 +83,7 @@ from business_data import (
     ServiceOrderKind,
     UnlockResult,
 )
-from documents import Document, DocumentError, parse_document
+from documents import Document, DocumentError, normalize_text, parse_document
 from ixc_client import IxcHttp, IxcSettings, TtlCache, erp_words, field_text
 
 log = logging.getLogger("theo.ixc")
@@ -476,7 +476,8 @@ def normalize_phones(values: Iterable[str]) -> tuple[str, ...]:
 
 def normalize_phone(value: str) -> str | None:
     """One phone as "55" + DDD + number, or None when it cannot be a Brazilian number."""
-    digits = re.sub(r"\D", "", value or "").lstrip("0")  # "0xx" trunk prefixes
+    # Look-alike digits (full-width...) folded first: the phone must be ASCII to match a sender.
+    digits = re.sub(r"[^0-9]", "", normalize_text(value or "")).lstrip("0")  # "0xx" trunks
     if len(digits) in (12, 13) and digits.startswith("55"):
         digits = digits[2:]
     if len(digits) not in (10, 11) or digits[0] == "0" or digits[2] == "0":

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from privacy import PrivacyFilter
+from privacy import PrivacyFilter, without_controls
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(message_id)s] %(message)s"
 _message_id: ContextVar[str] = ContextVar("message_id", default="-")
@@ -23,8 +23,8 @@ class MessageIdFilter(logging.Filter):
 
 @contextmanager
 def message_context(message_id: str) -> Iterator[None]:
-    """Tag the log lines written inside the block with `message_id`."""
-    token = _message_id.set(message_id[:64])
+    """Tag the log lines written inside the block with `message_id` (controls removed)."""
+    token = _message_id.set(without_controls(message_id)[:64])
     try:
         yield
     finally:

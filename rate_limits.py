@@ -5,7 +5,8 @@ counters when REDIS_URL is set (shared by every process), memory otherwise.
 Past the limit Theo answers once per window that it will reply shortly and
 acknowledges the rest without handling them; the conversation itself is left
 untouched, so it goes on where it was once the window has passed. The same
-limiter also caps how often one address may knock on /admin and /metrics.
+limiter also caps how often one address may knock on /admin and /metrics, and
+how many messages one address may send through the simulator's relay.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ log = logging.getLogger("theo.limits")
 Verdict = Literal["allow", "notify", "drop"]
 DEFAULT_PREFIX = "theo"
 ADMIN_LIMIT = "60 per minute"
+# A person chatting in the simulator sends a few messages a minute; a script looking up
+# documents one simulated customer after another sends dozens a second.
+SIMULATOR_RELAY_PER_MINUTE = 30
+SIMULATOR_RELAY_LIMIT = f"{SIMULATOR_RELAY_PER_MINUTE} per minute"
 NOTICE_KEY = "geral.muitas_mensagens"
 # A dead Redis must slow nothing down: give up quickly and let the message through.
 REDIS_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}

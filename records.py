@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
+import stat
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -61,9 +63,13 @@ REQUEST_KINDS = (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# The records hold protocols, phones and requests: for the service's user only.
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_FOLDER_MODE = 0o700
 IDENTITY_CHECKS_KEPT_DAYS = 3
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+INSTANCE_FOLDER = Path(__file__).resolve().parent / "instance"
 # The revision that creates the tables `metadata.create_all` used to make.
 BASELINE_REVISION = "0001"
 BASELINE_TABLES = frozenset({"protocols", "recorded_requests", "outbox"})
@@ -202,12 +208,58 @@ def make_engine(
         url = normalize_database_url(database_url)
     else:
         path = Path(default_sqlite_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_private_folder(path.parent)
         url = f"sqlite:///{path}"
-    engine = create_engine(url, pool_pre_ping=True, json_serializer=_dump_json)
+    # A failed statement must not quote its values (phones, documents, names) in the
+    # error text, which ends up in logs and tracebacks.
+    engine = create_engine(
+        url, pool_pre_ping=True, json_serializer=_dump_json, hide_parameters=True
+    )
     if engine.dialect.name == "sqlite":
+        _make_private_file(engine.url.database)
         event.listen(engine, "connect", _enable_sqlite_concurrency)
     return engine
+
+
+def _make_private_folder(folder: Path) -> None:
+    """The SQLite file's folder, for this user only (0700) when Theo makes it.
+
+    Theo's own `instance/` folder is tightened even when it exists (older versions
+    made it 0755); any other existing folder, say /tmp, is not Theo's to change.
+    """
+    missing = not folder.exists()
+    folder.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+    if missing or folder.resolve() == INSTANCE_FOLDER:
+        try:
+            folder.chmod(PRIVATE_FOLDER_MODE)  # also: mkdir's mode is cut by the umask
+        except OSError as error:
+            log.warning("the SQLite folder keeps its permissions: %s", type(error).__name__)
+
+
+def _make_private_file(database: str | None) -> None:
+    """Create the SQLite file readable by this user only (0600) before SQLite opens it.
+
+    The database holds protocols, phones and requests. SQLite gives its journal, WAL
+    and shared-memory files the mode of the database file, so they follow. A file
+    made 0644 by an older version is tightened.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return  # in memory, or a URI whose options are SQLite's to read
+    try:
+        os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE))
+    except FileExistsError:
+        _tighten(Path(database))
+    except OSError as error:  # a missing folder, a read-only disk: SQLite reports it on use
+        log.debug("SQLite file not created ahead: %s", type(error).__name__)
+
+
+def _tighten(path: Path) -> None:
+    """Take group and other permissions off an existing database file, when it is ours."""
+    try:
+        if stat.S_IMODE(path.stat().st_mode) & ~PRIVATE_FILE_MODE:
+            path.chmod(PRIVATE_FILE_MODE)
+    except OSError as error:
+        log.warning("the SQLite file keeps its permissions: %s", type(error).__name__)
 
 
 def alembic_config(connection: Connection | None = None) -> AlembicConfig:

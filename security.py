@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 
 from config import Config
 from inbound import PayloadError
-from privacy import PrivacyFilter
+from privacy import AccessLogPrivacyFilter, PrivacyFilter
 
 log = logging.getLogger("theo.security")
 
@@ -155,19 +155,27 @@ def token_required(*fields: str) -> Callable:
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            config = _config()
-            expected = next((getattr(config, f) for f in fields if getattr(config, f)), "")
-            if not expected:
-                abort(404)  # the surface is off until a token is configured
-            if not same_secret(_bearer_token(), expected):
-                log.warning("refused %s: missing or wrong token", request.endpoint)
-                body = jsonify(error="unauthorized", detail="token ausente ou inválido")
-                return body, 401, {"WWW-Authenticate": 'Bearer realm="theo"'}
-            return view(*args, **kwargs)
+            return token_refusal(*fields) or view(*args, **kwargs)
 
         return guarded
 
     return decorate
+
+
+def token_refusal(*fields: str) -> tuple[Response, int, dict[str, str]] | None:
+    """None when the request bears the first of the config `fields` that is set, else a 401.
+
+    404 (abort) while none is set: the surface is off until a token is configured.
+    """
+    config = _config()
+    expected = next((getattr(config, f) for f in fields if getattr(config, f)), "")
+    if not expected:
+        abort(404)
+    if same_secret(_bearer_token(), expected):
+        return None
+    log.warning("refused %s: missing or wrong token", request.endpoint)
+    body = jsonify(error="unauthorized", detail="token ausente ou inválido")
+    return body, 401, {"WWW-Authenticate": 'Bearer realm="theo"'}
 
 
 def _bearer_token() -> str:
@@ -240,10 +248,13 @@ class GunicornLogger(glogging.Logger):
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
         secrets = SecretFilter(os.environ.get(name, "") for name in SECRET_VARIABLES)
-        for logger in (self.access_log, self.error_log):
+        # The request line is logged percent-encoded: "55%2011%2098765%200001" is a phone
+        # once decoded, so the access log is masked on the decoded text.
+        privacy = ((self.access_log, AccessLogPrivacyFilter()), (self.error_log, PrivacyFilter()))
+        for logger, masking in privacy:
             # setup() runs again on a config reload: replace our filters, never stack them.
             kept = [f for f in logger.filters if not isinstance(f, (SecretFilter, PrivacyFilter))]
-            logger.filters = [*kept, secrets, PrivacyFilter()]
+            logger.filters = [*kept, secrets, masking]
 
 
 def install(app: Flask, config: Config) -> None:

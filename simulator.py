@@ -13,6 +13,12 @@ customer's conversation. When the webhook path carries a secret, the page posts
 to a relay instead (`/simulator/api/webhook`) that only lets simulator phones
 through: the page never learns the secret, and cannot make Theo write to a
 real number.
+
+Next to a real Z-API instance a simulated customer still looks up real customers
+(CPF in, invoices out), so there the API is for ops only: it needs ADMIN_TOKEN as
+a bearer token (typed once in the page, kept for the browser tab), and without
+ADMIN_TOKEN the simulator is not served at all. The relay is rate limited per
+client address in every mode.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -33,11 +40,13 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter import Limiter
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 import security
 from config import Config
 from privacy import mask_phone
+from rate_limits import ADMIN_LIMIT, SIMULATOR_RELAY_LIMIT
 from records import RecordedRequest
 from replies import Reply
 from z_api_client import ConsoleSender, Sender
@@ -46,11 +55,15 @@ log = logging.getLogger("theo.simulator")
 
 # "55" + DDD "00": no Brazilian number has area code 00, so no real WhatsApp phone matches.
 SIMULATOR_PREFIX = "5500"
-SIMULATOR_PHONE = re.compile(rf"{SIMULATOR_PREFIX}\d{{9}}")
-PROTOCOL = re.compile(r"\d{8,32}")
+# ASCII digits only: `\d` would also take full-width digits ("５"), which are no phone.
+SIMULATOR_PHONE = re.compile(rf"{SIMULATOR_PREFIX}[0-9]{{9}}")
+PROTOCOL = re.compile(r"[0-9]{8,32}")
 # Session keys never shown on the page: the full document stays on the server.
 HIDDEN_SESSION_KEYS = frozenset({"customer", "protocol"})
 DEFAULT_WEBHOOK_PATH = "/webhook"
+# The page and its assets hold no data; they stay open so the page can ask for the token.
+OPEN_ENDPOINTS = frozenset({"simulator.page", "simulator.static"})
+ADMIN = ("admin_token",)
 
 blueprint = Blueprint(
     "simulator",
@@ -63,8 +76,23 @@ blueprint = Blueprint(
 
 
 def is_enabled(config: Config) -> bool:
-    """The simulator is served in console mode, or when SIMULATOR_ENABLED=true."""
-    return config.console_mode or config.simulator_enabled
+    """Served in console mode, or with SIMULATOR_ENABLED=true and ADMIN_TOKEN next to Z-API."""
+    return config.console_mode or (config.simulator_enabled and bool(config.admin_token))
+
+
+def install(app: Flask, limiter: Limiter, config: Config) -> None:
+    """Serve the simulator when enabled, with its API's limits per client address."""
+    if config.simulator_enabled and not is_enabled(config):
+        log.warning("SIMULATOR_ENABLED ignored: next to Z-API the simulator needs ADMIN_TOKEN")
+    if not is_enabled(config):
+        return
+    # Wrong tokens count, as on /admin: guessing is slow, and ops are never locked out.
+    limiter.limit(ADMIN_LIMIT, deduct_when=lambda response: response.status_code == 401)(blueprint)
+    # Every relayed message counts: each may be a document lookup.
+    limiter.limit(SIMULATOR_RELAY_LIMIT, exempt_when=lambda: request.endpoint != "simulator.relay")(
+        blueprint
+    )
+    app.register_blueprint(blueprint)
 
 
 def is_simulator_phone(phone: str) -> bool:
@@ -114,6 +142,19 @@ def _theo() -> Any:
     return current_app.extensions["theo"]
 
 
+def needs_token() -> bool:
+    """Whether the API needs ADMIN_TOKEN: next to Z-API, where customers are real."""
+    return not _theo().config.console_mode
+
+
+@blueprint.before_request
+def _require_token() -> Any:
+    """Next to Z-API only ops may drive the simulator: a 401 without ADMIN_TOKEN."""
+    if request.endpoint in OPEN_ENDPOINTS or not needs_token():
+        return None
+    return security.token_refusal(*ADMIN)
+
+
 def _checked_phone(phone: str) -> str:
     """Only reserved simulator phones: the API never shows a real customer's chat."""
     if not is_simulator_phone(phone):
@@ -137,6 +178,7 @@ def page() -> str:
         relayed=webhook_path() != DEFAULT_WEBHOOK_PATH,
         api_base=url_for("simulator.page") + "/api",
         phone_prefix=SIMULATOR_PREFIX,
+        token_required=needs_token(),
     )
 
 

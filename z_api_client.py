@@ -2,8 +2,8 @@
 
 `send(phone, replies)` is the seam the bot uses. `ZApiClient` turns each `Reply`
 into one Z-API call (plus a PDF when the reply carries a document); failures
-raise a small typed `ZApiError` hierarchy. `ConsoleSender` prints replies and
-keeps them in memory for a local simulator.
+raise a small typed `ZApiError` hierarchy. `ConsoleSender` prints replies (personal
+data masked) and keeps them in memory for a local simulator.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from privacy import mask_phone
+from payment_codes import mask_code
+from privacy import mask_phone, scrub
 from replies import Option, Reply
 
 log = logging.getLogger("theo.zapi")
@@ -337,7 +338,7 @@ def _elapsed_ms(started: float) -> int:
 
 
 class ConsoleSender:
-    """No Z-API credentials: replies are logged (phone masked) and printed instead of sent.
+    """No Z-API credentials: replies are logged (phone masked) and printed (masked) instead.
 
     They are also kept in memory (bounded: last 200 per phone, at most 1000 phones) so a
     local simulator can show them.
@@ -383,13 +384,23 @@ class ConsoleSender:
                 self._history.popitem(last=False)
 
     def _print(self, phone: str, reply: Reply) -> None:
-        """Write the reply as the customer would read it."""
+        """Write the reply as the customer would read it, personal data masked like the logs.
+
+        stdout lands where the logs do (a terminal, the host's log stream), so it gets
+        the same masking; the history kept for the simulator holds the full text, as it
+        is the simulated customer's own chat.
+        """
         stream = self._stream or sys.stdout
-        lines = [f"--- Theo -> {mask_phone(phone)} ---", reply.text]
+        lines = [f"--- Theo -> {mask_phone(phone)} ---", _printed_text(reply)]
         if reply.document_url:
             name = reply.document_name or DEFAULT_DOCUMENT_NAME
-            lines.append(f"[PDF {name}: {_shown_document(reply.document_url)}]")
+            lines.append(f"[PDF {name}: {scrub(_shown_document(reply.document_url))}]")
         print("\n".join(lines), file=stream, flush=True)
+
+
+def _printed_text(reply: Reply) -> str:
+    """A code sent alone (linha digitável, PIX) shown by its ends; any other text scrubbed."""
+    return mask_code(reply.text) if reply.alone else scrub(reply.text)
 
 
 def _shown_document(document: str) -> str:

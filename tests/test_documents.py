@@ -7,6 +7,7 @@ from documents import (
     DocumentError,
     format_cep,
     mask_document,
+    normalize_phone,
     parse_cep,
     parse_document,
 )
@@ -215,3 +216,20 @@ def test_format_cep():
     assert format_cep("01310-100") == "01310-100"
     with pytest.raises(ValueError):
         format_cep("0131")
+
+
+@pytest.mark.parametrize(
+    ("typed", "phone"),
+    [
+        ("+55 (11) 98765-0001", "5511987650001"),
+        ("55 11 98765 0001", "5511987650001"),
+        ("＋５５ １１ ９８７６５－０００１", "5511987650001"),  # full-width, as some keyboards type
+        ("5511\u00a098765\u20110001", "5511987650001"),
+        ("٥٥١١٩٨٧٦٥٠٠٠١", "5511987650001"),  # Arabic-Indic digits
+        ("81896604192873@lid", "81896604192873@lid"),
+        ("120363019502650977-group", "120363019502650977-group"),
+        (" () ", ""),
+    ],
+)
+def test_normalize_phone_folds_look_alike_digits_and_keeps_whatsapp_ids(typed, phone):
+    assert normalize_phone(typed) == phone

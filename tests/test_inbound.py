@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import load_fixture
-from inbound import Incoming, PayloadError, parse_callback
+from inbound import Incoming, PayloadError, delivery_failure, parse_callback
 
 
 def test_text_message():
@@ -138,3 +138,48 @@ def test_numbers_and_whatsapp_ids_are_accepted(phone):
     payload = load_fixture("text_message") | {"phone": phone}
 
     assert parse_callback(payload).phone == phone
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "５５１１９８７６５０００１",  # full-width digits
+        "55１１987650001",
+        "٥٥١١٩٨٧٦٥٠٠٠١",  # Arabic-Indic digits
+        "551198765",  # too short for 55 + DDD + number
+        "55119876500011",  # too long
+        "1987650001",  # no country code
+        "4915112345678",  # not a Brazilian number
+    ],
+)
+def test_only_brazilian_numbers_in_ascii_digits_are_accepted(phone):
+    payload = load_fixture("text_message") | {"phone": phone}
+
+    with pytest.raises(PayloadError, match="phone"):
+        parse_callback(payload)
+
+
+@pytest.mark.parametrize("phone", ["551133334444", "5500999990001", "120363019502650977@g.us"])
+def test_landlines_simulator_numbers_and_groups_keep_their_treatment(phone):
+    payload = load_fixture("text_message") | {"phone": phone}
+
+    assert parse_callback(payload) is None or parse_callback(payload).phone == phone
+
+
+@pytest.mark.parametrize("control", ["\n", "\r\n", "\x1b[31m", "\x00", "\u2028", "\u202e"])
+def test_control_characters_never_stay_in_the_message_id(control):
+    forged = f"3EB0{control}2026-11-24 10:00:00 INFO theo.admin customer 5511 forgotten"
+    payload = load_fixture("text_message") | {"messageId": forged}
+
+    message_id = parse_callback(payload).message_id
+
+    assert message_id.isprintable()
+    assert message_id.startswith("3EB0") and message_id.endswith("forgotten")
+
+
+def test_a_delivery_failure_phone_cannot_carry_control_characters():
+    payload = {"type": "DeliveryCallback", "phone": "5511\n98765\x1b0001", "error": "x\ny"}
+
+    phone, error = delivery_failure(payload)
+
+    assert phone.isprintable() and error.isprintable()

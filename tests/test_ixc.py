@@ -401,6 +401,7 @@ def test_duplicate_registration_active_one_chosen(mocked, backend):
         ("011 91234-0001", "5511912340001"),
         ("(55) 9999-1234", "555599991234"),
         ("(11) 3333-0001", "551133330001"),
+        ("(11) ９１２３４-０００１", "5511912340001"),  # full-width digits fold to ASCII
         ("(11) 81234-0001", None),
         ("0", None),
         ("", None),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 
 import pytest
@@ -25,6 +26,8 @@ from conftest import (
     zapi_env,
 )
 from gunicorn_server import ROOT, start_theo, stop
+from log_setup import LOG_FORMAT, MessageIdFilter, message_context
+from privacy import PrivacyFilter
 from zapi_fake import FakeZApiServer
 
 ADMIN_TOKEN = "admin-TOKEN-for-the-log-run-0001"
@@ -270,3 +273,52 @@ def test_the_admin_listing_itself_is_masked(full_run):
 
     for private in [*documents(), *[c["name"] for c in CUSTOMERS], *facts["phones"]]:
         assert private not in listed
+
+
+# --- Forged log lines -----------------------------------------------------------------------
+class Lines(logging.Handler):
+    """Formats records exactly as configure_logging's handler does."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter(LOG_FORMAT))
+        self.addFilter(MessageIdFilter())
+        self.addFilter(PrivacyFilter())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+FORGED = "\n2026-11-24 10:00:00,000 INFO theo.admin [-] customer 5511987650001 forgotten\r\x1b[2K"
+
+
+def test_control_characters_in_callbacks_cannot_forge_log_lines(client, zapi):
+    lines = Lines()
+    root = logging.getLogger()
+    root.addHandler(lines)
+    previous = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        message = load_fixture("text_message") | {"messageId": f"3EB0{FORGED}"}
+        assert client.post(WEBHOOK_PATH, json=message).status_code == 200
+        assert client.post(WEBHOOK_PATH, json=message).get_json() == {"status": "duplicate"}
+        failure = {"type": "DeliveryCallback", "phone": f"55{FORGED}11", "error": "x"}
+        assert client.post(WEBHOOK_PATH, json=failure).status_code == 200
+    finally:
+        root.removeHandler(lines)
+        root.setLevel(previous)
+
+    assert any("duplicate delivery ignored" in line for line in lines.lines)
+    assert any("could not deliver" in line for line in lines.lines)
+    for line in lines.lines:
+        assert line.isprintable(), line
+
+
+def test_message_context_keeps_control_characters_out_of_the_id():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", None, None)
+
+    with message_context(f"3EB0{FORGED}"):
+        MessageIdFilter().filter(record)
+
+    assert record.message_id.isprintable() and record.message_id.startswith("3EB0")

@@ -206,3 +206,89 @@ def test_install_defaults_to_the_root_logger():
     finally:
         for filterer in (root, *root.handlers):
             filterer.filters[:] = before.get(id(filterer), [])
+
+
+# --- Numbers typed the way people type them ------------------------------------------------
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("cpf 529-982-247-25", "cpf 529.***.***-25"),
+        ("cpf 529.982.24725", "cpf 529.***.***-25"),
+        ("cpf 529982247 25", "cpf 529.***.***-25"),
+        ("cpf 529\u2011982\u2011247\u201125", "cpf 529.***.***-25"),  # non-breaking hyphens
+        ("cpf 529\u00a0982\u00a0247\u00a025", "cpf 529.***.***-25"),  # non-breaking spaces
+        ("cpf ５２９.９８２.２４７-２５", "cpf 529.***.***-25"),  # full-width digits
+        ("cpf 529.982\u200b.247-25", "cpf 529.***.***-25"),  # an invisible mark inside
+        ("cnpj 11 222 333 0001 81", "cnpj 11.***.***/****-81"),
+        ("cnpj 11.222.333 0001-81", "cnpj 11.***.***/****-81"),
+        ("tel +55 11 987650001", "tel 5511*****0001"),
+        ("tel (11) 98765 0001", "tel 119*****001"),
+        ("tel 11 98765 0001", "tel 119*****001"),
+        ("tel 55 11 3333 4444", "tel 551******444"),
+        ("tel (11)3333.4444", "tel 113****444"),
+    ],
+)
+def test_scrub_masks_numbers_written_with_any_separator(line, expected):
+    assert scrub(line) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "protocolo 20261124000123 aberto",
+        "valor R$ 1.234,56 vence 24/11/2026",
+        "2026-11-24 13:45:12,123 INFO started",
+        "pedido 123 456 789 12",  # 11 digits in groups, but not a valid CPF
+        "cnpj 11 222 333 0001 82",  # wrong check digit: not a CNPJ
+        "plano 500 mega por 99,90 ao mês, 12 meses",
+        "cep 01310 100 e número 1500",
+        "ip 192.168.100.200 porta 8080",
+    ],
+)
+def test_scrub_leaves_protocols_amounts_and_dates_alone(line):
+    assert scrub(line) == line
+
+
+def test_repeated_digits_in_groups_are_no_document_however_long():
+    line = "1 " * 20_000  # each 14 ones would pass the CNPJ check digits
+
+    assert scrub(line) == line
+
+
+def test_scrub_keeps_the_rest_of_the_text_as_written():
+    line = "2ª via, nº 500 — cliente 👨‍👩‍👧 cpf 529\u2011982\u2011247\u201125 ok"
+
+    assert scrub(line) == "2ª via, nº 500 — cliente 👨‍👩‍👧 cpf 529.***.***-25 ok"
+
+
+def test_a_ticket_with_every_format_leaks_nothing():
+    ticket = (
+        "Sou a Maria, cpf 529-982-247-25 (ou 529.982.24725, 529982247 25,"
+        " 529\u2011982\u2011247-25), me liga no +55 11 987650001 ou (11) 98765 0001;"
+        " empresa 11 222 333 0001 81"
+    )
+
+    scrubbed = scrub(ticket)
+
+    _no_secret_in(scrubbed)
+    assert "11987650001" not in re.sub(r"\D", "", scrubbed)
+
+
+# --- Log lines cannot be forged -------------------------------------------------------------
+@pytest.mark.parametrize("control", ["\n", "\r", "\x1b[31m", "\x00", "\u2028", "\u202e", "\x85"])
+def test_filter_neutralises_control_characters_in_the_message(private_logger, control):
+    record = private_logger.makeRecord(
+        private_logger.name,
+        logging.INFO,
+        __file__,
+        1,
+        "duplicate %s",
+        (f"ABC{control}2026-11-24 INFO theo.admin customer forgotten",),
+        None,
+    )
+
+    PrivacyFilter().filter(record)
+
+    message = record.getMessage()
+    assert message.isprintable(), message
+    assert message.startswith("duplicate ABC")

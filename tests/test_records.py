@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import stat
 import subprocess
 import sys
+import traceback
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert
+from sqlalchemy.exc import StatementError
 
-from records import REQUEST_KINDS, RecordsStore, normalize_database_url
+import records
+from records import (
+    REQUEST_KINDS,
+    RecordsStore,
+    normalize_database_url,
+    protocols_table,
+    requests_table,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=timezone(timedelta(hours=-3)))
@@ -214,3 +227,92 @@ def test_postgres_scheme_url_connects_with_psycopg(postgres_url: str) -> None:
         assert PROTOCOL_RE.fullmatch(store.new_protocol("5511999990000", NOW))
     finally:
         store.dispose()
+
+
+# --- What a database error and a database file let out -------------------------------------
+CPF = "52998224725"
+
+
+def _duplicate_protocol(store: RecordsStore) -> None:
+    """An IntegrityError whose parameters hold a CPF and a name."""
+    protocol = store.new_protocol("5511999990000", NOW)
+    with store.engine.begin() as conn:
+        conn.execute(
+            insert(protocols_table).values(
+                protocol=protocol, phone=f"{CPF} Maria Aparecida", created_at=NOW
+            )
+        )
+
+
+def _unsendable_value(store: RecordsStore) -> None:
+    """A DataError/ProgrammingError (a value the database refuses) next to a CPF and a name."""
+    private = f"{CPF} Maria Aparecida"
+    # SQLite takes text of any length but no list; Postgres turns a list into an array.
+    phone = [private] if store.engine.dialect.name == "sqlite" else private * 3
+    with store.engine.begin() as conn:
+        conn.execute(
+            insert(requests_table).values(
+                kind="ticket", protocol="20261124000001", phone=phone, details={}, created_at=NOW
+            )
+        )
+
+
+@pytest.mark.parametrize("fail", [_duplicate_protocol, _unsendable_value])
+def test_a_database_error_never_shows_its_parameters(
+    store: RecordsStore, fail, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(StatementError) as caught:
+        fail(store)
+    logging.getLogger("theo.test_records").error("storing failed", exc_info=caught.value)
+
+    shown = "".join(traceback.format_exception(caught.value)) + caplog.text
+    assert "parameters hidden" in str(caught.value)
+    assert CPF not in shown and "Maria Aparecida" not in shown
+
+
+def test_a_new_sqlite_file_and_its_folder_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "instance" / "theo.sqlite3"
+    previous = os.umask(0o022)  # the usual umask, which would make the file 0644
+    try:
+        store = RecordsStore(None, default_sqlite_path=path)
+        store.new_protocol("5511999990000", NOW)
+    finally:
+        os.umask(previous)
+
+    try:
+        files = [path, *path.parent.glob("theo.sqlite3-*")]  # the WAL and its index too
+        assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == dict.fromkeys(
+            (f.name for f in files), 0o600
+        )
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    finally:
+        store.dispose()
+
+
+def test_a_sqlite_url_file_is_private_and_an_old_one_is_tightened(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    fresh, old = shared / "fresh.sqlite3", shared / "old.sqlite3"
+    old.touch()
+    old.chmod(0o644)
+
+    for store in (RecordsStore(f"sqlite:///{fresh}"), RecordsStore(f"sqlite:///{old}")):
+        store.dispose()
+
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755  # a folder Theo did not make is left
+
+
+def test_theo_s_own_instance_folder_is_tightened_even_when_it_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    instance.chmod(0o755)  # as older versions left it
+    monkeypatch.setattr(records, "INSTANCE_FOLDER", instance.resolve())
+
+    RecordsStore(None, default_sqlite_path=instance / "theo.sqlite3").dispose()
+
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700

@@ -9,10 +9,14 @@ import re
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import unquote_plus
 
 import pytest
 from flask import Response
+from gunicorn.config import Config as GunicornConfig
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 import security
@@ -77,6 +81,20 @@ def test_any_other_webhook_path_is_a_plain_404_that_does_nothing(client, zapi, a
     assert WEBHOOK_SECRET not in response.get_data(as_text=True)
     assert zapi.sent == []
     assert app.extensions["theo"].sessions.get(CUSTOMER_PHONE) is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/webhook//x", f"/webhook//{WEBHOOK_SECRET}", "//webhook", "/admin//requests", "/health//"],
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_double_slash_paths_are_a_json_404_not_a_redirect(client, zapi, path, method):
+    response = getattr(client, method)(path, json=load_fixture("text_message"))
+
+    assert response.status_code == 404
+    assert response.is_json
+    assert "Location" not in response.headers
+    assert zapi.sent == []
 
 
 @pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
@@ -345,6 +363,25 @@ def test_admin_requests_are_listed_masked(config, clock, zapi):
     assert "Maria" not in response.get_data(as_text=True)
 
 
+def test_admin_requests_mask_documents_and_phones_typed_any_way(config, clock, zapi):
+    app = admin_app(config, clock, admin_token=ADMIN_TOKEN)
+    description = (
+        "cpf 529-982-247-25 ou 529.982.24725 ou 529982247 25 ou 529\u2011982\u2011247\u201125,"
+        " fone +55 11 987650001 ou (11) 98765 0001, cnpj 11 222 333 0001 81"
+    )
+    app.extensions["theo"].records.record(
+        "ticket", "20261124000001", CUSTOMER_PHONE, {"description": description}
+    )
+
+    response = app.test_client().get("/admin/requests", headers=bearer(ADMIN_TOKEN))
+
+    [ticket] = response.get_json()["requests"]
+    shown = re.sub(r"[\s.()/+\u2011-]", "", ticket["details"]["description"])
+    for private in ("52998224725", "11987650001", "11222333000181"):
+        assert private not in shown
+    assert "20261124000001" in response.get_data(as_text=True)
+
+
 def test_release_hands_a_human_conversation_back_to_theo(config, clock, zapi):
     app = admin_app(config, clock, admin_token=ADMIN_TOKEN)
     client = app.test_client()
@@ -456,6 +493,59 @@ def test_secret_filter_masks_secrets_and_the_webhook_segment():
     masking.filter(record)
 
     assert record.getMessage() == "POST /webhook/*** token=*** short"
+
+
+def gunicorn_access_line(raw_uri: str) -> str:
+    """What gunicorn's access log (with Theo's logger class) writes for one request."""
+    config = GunicornConfig()
+    config.set("accesslog", "-")
+    logger = security.GunicornLogger(config)
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(handler.format(record))
+    logger.access_log.addHandler(handler)
+    path, _, query = raw_uri.partition("?")
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "RAW_URI": raw_uri,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "203.0.113.9",
+    }
+    response = SimpleNamespace(status="200 OK", sent=20, headers=[])
+    try:
+        logger.access(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=5))
+    finally:
+        logger.access_log.removeHandler(handler)
+    [line] = lines
+    return line
+
+
+@pytest.mark.parametrize(
+    "raw_uri",
+    [
+        "/admin/customers/55%2011%2098765%200001/forget",
+        "/admin/customers/%2B55%20%2811%29%2098765-0001/forget",
+        "/admin/customers/%35%35%31%31%39%38%37%36%35%30%30%30%31/forget",
+        "/admin/conversations/5511987650001/release?x=55+11+98765+0001",
+        "/admin/customers/529%2E982%2E247-25/forget",
+    ],
+)
+def test_access_log_masks_personal_data_hidden_by_percent_encoding(raw_uri):
+    line = gunicorn_access_line(raw_uri)
+
+    shown = re.sub(r"[\s().+-]", "", unquote_plus(line))  # as a reader would decode it
+    assert "5511987650001" not in shown and "52998224725" not in shown
+    assert '" 200 ' in line and line.isprintable()
+
+
+def test_access_log_keeps_ordinary_encoded_paths_and_escapes_control_characters():
+    assert "/simulator/static/simulator.js?v=caf%C3%A9" in gunicorn_access_line(
+        "/simulator/static/simulator.js?v=caf%C3%A9"
+    )
+    decoded = gunicorn_access_line("/admin/customers/5511987650001%0a%1b[31m/forget")
+    assert decoded.isprintable() and "5511987650001" not in decoded
 
 
 # --- Secrets hygiene -----------------------------------------------------------------------

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
 
+import rate_limits
 import simulator
 from app import create_app
 from config import load_config
@@ -259,12 +261,23 @@ def test_api_refuses_phones_outside_the_reserved_range(console_client, phone):
 
 
 # --- Next to a real Z-API instance ----------------------------------------------------------
+ADMIN_TOKEN = "admin-token-for-the-simulator-0001"
+
+
 @pytest.fixture
-def zapi_simulator_client(config, clock, zapi):
-    app = create_app(replace(config, simulator_enabled=True), clock=clock)
+def zapi_simulator_app(config, clock, zapi):
+    app = create_app(replace(config, simulator_enabled=True, admin_token=ADMIN_TOKEN), clock=clock)
     app.config.update(TESTING=True)
-    yield app.test_client()
+    yield app
     app.extensions["theo"].records.dispose()
+
+
+@pytest.fixture
+def zapi_simulator_client(zapi_simulator_app):
+    """A client that sends the admin token, as the page does once it was typed."""
+    client = zapi_simulator_app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {ADMIN_TOKEN}"
+    return client
 
 
 def test_with_zapi_and_the_flag_on_simulated_customers_never_reach_whatsapp(
@@ -331,6 +344,108 @@ def test_relay_runs_the_real_webhook_checks(zapi_simulator_client):
     assert other_instance.status_code == 403
 
 
+SIMULATOR_API = [
+    ("get", f"/simulator/api/phones/{SIM_PHONE}/history"),
+    ("get", f"/simulator/api/phones/{SIM_PHONE}/session"),
+    ("post", f"/simulator/api/phones/{SIM_PHONE}/reset"),
+    ("post", "/simulator/api/webhook"),
+]
+
+
+def relayed_callback(number: int, phone: str = SIM_PHONE) -> dict:
+    return {
+        "type": "ReceivedCallback",
+        "messageId": f"SIM-LIMIT-{number}",
+        "phone": phone,
+        "text": {"message": "52998224725"},
+    }
+
+
+@pytest.mark.parametrize(("method", "path"), SIMULATOR_API)
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong-token-0123456789"}, {"Authorization": ADMIN_TOKEN}],
+    ids=["none", "wrong", "no-scheme"],
+)
+def test_with_zapi_the_simulator_api_needs_the_admin_token(
+    zapi_simulator_app, zapi, method, path, headers
+):
+    client = zapi_simulator_app.test_client()
+
+    response = getattr(client, method)(path, json=relayed_callback(1), headers=headers)
+
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "unauthorized"
+    assert zapi_simulator_app.extensions["theo"].sessions.get(SIM_PHONE) is None
+
+
+def test_with_zapi_the_page_asks_for_the_token_and_the_api_answers_with_it(zapi_simulator_app):
+    anonymous = zapi_simulator_app.test_client()
+
+    attributes = page_attributes(anonymous)
+    simulated = SimulatedCustomer(anonymous)
+    anonymous.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {ADMIN_TOKEN}"
+
+    assert attributes["data-token-required"] == "true"
+    assert ADMIN_TOKEN not in anonymous.get("/simulator").get_data(as_text=True)
+    assert simulated.say("oi") == {"status": "queued"}
+    assert "START Conecta" in simulated.texts()[0]
+
+
+def test_console_mode_needs_no_token(console_client, customer):
+    assert page_attributes(console_client)["data-token-required"] == "false"
+    assert customer.say("oi") == {"status": "queued"}
+
+
+def test_the_page_script_sends_the_token_kept_for_the_tab(console_client):
+    script = console_client.get("/simulator/static/simulator.js").get_data(as_text=True)
+
+    assert "sessionStorage" in script and "Authorization" in script
+
+
+@pytest.mark.parametrize("path", ["/simulator", f"/simulator/api/phones/{SIM_PHONE}/history"])
+def test_with_zapi_and_no_admin_token_the_simulator_is_refused(config, clock, zapi, path):
+    app = create_app(replace(config, simulator_enabled=True), clock=clock)
+    client = app.test_client()
+
+    assert client.get(path).status_code == 404
+    assert client.post("/simulator/api/webhook", json=relayed_callback(1)).status_code == 404
+    assert app.extensions["theo"].sessions.get(SIM_PHONE) is None
+    app.extensions["theo"].records.dispose()
+
+
+def test_the_relay_is_rate_limited_per_client_address(zapi_simulator_client):
+    allowed = rate_limits.SIMULATOR_RELAY_PER_MINUTE
+    phones = (f"5500{n:09d}" for n in itertools.count(1))  # a new customer for every lookup
+
+    codes = [
+        zapi_simulator_client.post(
+            "/simulator/api/webhook", json=relayed_callback(n, next(phones))
+        ).status_code
+        for n in range(allowed + 5)
+    ]
+    elsewhere = zapi_simulator_client.post(
+        "/simulator/api/webhook",
+        json=relayed_callback(999, next(phones)),
+        environ_overrides={"REMOTE_ADDR": "198.51.100.7"},
+    )
+
+    assert codes[:allowed] == [200] * allowed
+    assert codes[allowed:] == [429] * 5
+    assert elsewhere.status_code == 200
+
+
+def test_wrong_tokens_on_the_simulator_api_are_rate_limited(zapi_simulator_app):
+    client = zapi_simulator_app.test_client()
+    wrong = {"Authorization": "Bearer wrong-token-0123456789"}
+    path = f"/simulator/api/phones/{SIM_PHONE}/history"
+
+    codes = [client.get(path, headers=wrong).status_code for _ in range(61)]
+
+    assert codes[:60] == [401] * 60
+    assert codes[60] == 429
+
+
 # --- Pieces ---------------------------------------------------------------------------
 class RecordingSender:
     def __init__(self) -> None:
@@ -370,18 +485,21 @@ def test_console_of_finds_the_console_sender_only_where_there_is_one():
         ("550099999000", False),
         ("81896604192873@lid", False),
         ("5500999990001-group", False),
+        ("5500９９９９９０００１", False),  # full-width digits are not digits of a phone
+        ("5500٩٩٩٩٩٠٠٠١", False),
     ],
 )
 def test_reserved_simulator_phones(phone, expected):
     assert simulator.is_simulator_phone(phone) is expected
 
 
-def test_enabled_in_console_mode_or_by_the_flag(config):
+def test_enabled_in_console_mode_or_by_the_flag_with_an_admin_token(config):
     console = load_config(environ={})
 
     assert simulator.is_enabled(console)
     assert not simulator.is_enabled(config)
-    assert simulator.is_enabled(replace(config, simulator_enabled=True))
+    assert not simulator.is_enabled(replace(config, simulator_enabled=True))
+    assert simulator.is_enabled(replace(config, simulator_enabled=True, admin_token=ADMIN_TOKEN))
 
 
 def test_flag_is_read_from_the_environment():

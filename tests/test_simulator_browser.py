@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from conftest import zapi_env
 from gunicorn_server import ROOT, free_port, start_theo, stop
+from zapi_fake import FakeZApiServer
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -237,3 +239,43 @@ def test_simulator_is_404_with_zapi_credentials_and_the_flag_off(browser: Browse
         context.close()
     finally:
         stop(process)
+
+
+def test_next_to_zapi_the_page_asks_for_the_admin_token_once(browser: Browser, tmp_path):
+    admin_token = "admin-token-for-the-browser-0001"
+    with FakeZApiServer() as zapi:
+        settings = {
+            **zapi_env(zapi.base_url),
+            "SIMULATOR_ENABLED": "true",
+            "ADMIN_TOKEN": admin_token,
+        }
+        base, process = start_local_theo(tmp_path, **settings)
+        try:
+            context = browser.new_context(viewport=DESKTOP, locale="pt-BR")
+            context.set_default_timeout(10_000)
+            page = context.new_page()
+            page.goto(f"{base}/simulator")
+            dialog = page.get_by_role("dialog", name="Token de administrador")
+            expect(dialog).to_be_visible()
+
+            dialog.get_by_label("ADMIN_TOKEN").fill("wrong-token-0123456789")
+            dialog.get_by_role("button", name="Entrar").click()
+            expect(dialog.get_by_role("alert")).to_contain_text("Token recusado")
+            dialog.get_by_label("ADMIN_TOKEN").fill(admin_token)
+            dialog.get_by_role("button", name="Entrar").click()
+            expect(dialog).to_be_hidden()
+            idle(page)
+            type_message(page, "oi")
+
+            assert "START Conecta" in theo_bubbles(page)[-1]
+            assert page.evaluate("sessionStorage.getItem('theo-simulador-token')") == admin_token
+            # Real customers' answers are kept for the tab only, never in localStorage.
+            assert page.evaluate("localStorage.getItem('theo-simulador-v1')") is None
+            assert "START Conecta" in page.evaluate("sessionStorage.getItem('theo-simulador-v1')")
+            page.reload()  # the same tab: not asked again
+            idle(page)
+            expect(page.get_by_role("dialog", name="Token de administrador")).to_be_hidden()
+            assert zapi.settled(0) == []  # simulated customers never reach WhatsApp
+            context.close()
+        finally:
+            stop(process)

@@ -646,3 +646,34 @@ def test_console_sender_logs_masked_phone_without_text(caplog):
     assert MASKED in caplog.text
     assert PHONE not in caplog.text
     assert "CPF" not in caplog.text
+
+
+BARCODE = "34191790010104351004791020150008184410000026000"
+PIX = (
+    "00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-426655440000"
+    "5204000053039865802BR5913Fulano de Tal6008BRASILIA62070503***63041D3D"
+)
+
+
+def test_console_prints_personal_data_masked_but_keeps_it_for_the_simulator():
+    out = io.StringIO()
+    console = ConsoleSender(stream=out)
+    replies = [
+        Reply("Cadastro 529.982.247-25, empresa 11 222 333 0001 81, fone +55 11 987650001"),
+        Reply(BARCODE, alone=True),
+        Reply(PIX, alone=True),
+        Reply("Boleto", document_url="https://x.test/b.pdf?cpf=52998224725"),
+    ]
+
+    console.send(PHONE, replies)
+
+    printed = out.getvalue()
+    for private in ("52998224725", "11222333000181", "5511987650001", BARCODE, PIX):
+        assert private not in printed.replace(".", "").replace("-", "").replace(" ", "")
+    assert "529.***.***-25" in printed and "Cadastro" in printed
+    assert "34191" in printed and "6000" in printed  # the ends stay, to tell codes apart
+    assert [entry["text"] for entry in console.history(PHONE)][:3] == [
+        replies[0].text,
+        BARCODE,
+        PIX,
+    ]

@@ -8,6 +8,9 @@
   const WEBHOOK_URL = root.dataset.webhookUrl;
   const API_BASE = root.dataset.apiBase;
   const PREFIX = root.dataset.phonePrefix;
+  // Next to a real Z-API the API needs ADMIN_TOKEN: typed once, kept for this tab only.
+  const TOKEN_REQUIRED = root.dataset.tokenRequired === "true";
+  const TOKEN_KEY = "theo-simulador-token";
   const PHONE_PATTERN = new RegExp(`^${PREFIX}\\d{9}$`);
   const STORAGE_KEY = "theo-simulador-v1";
   const MAX_KEPT_ITEMS = 300;
@@ -50,6 +53,10 @@
     debugWebhook: $("debug-webhook"),
     debugData: $("debug-data"),
     debugRequests: $("debug-requests"),
+    tokenDialog: $("token-dialog"),
+    tokenForm: $("token-form"),
+    tokenInput: $("token"),
+    tokenError: $("token-error"),
   };
 
   const customers = new Map();
@@ -58,6 +65,8 @@
   let queue = Promise.resolve();
   let pending = 0;
   let panelOpener = null;
+  let tokenInMemory = "";
+  let tokenWaiters = [];
 
   // ---- WhatsApp text formatting (escape first, then markers) ----
   const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
@@ -143,8 +152,84 @@
     return `SIM${random.toUpperCase()}`;
   }
 
-  async function getJson(url, options) {
-    const response = await fetch(url, { headers: { Accept: "application/json" }, ...options });
+  // ---- Admin token ----
+  function storedToken() {
+    try {
+      return sessionStorage.getItem(TOKEN_KEY) || tokenInMemory;
+    } catch {
+      return tokenInMemory;
+    }
+  }
+
+  function keepToken(token) {
+    tokenInMemory = token;
+    try {
+      if (token) sessionStorage.setItem(TOKEN_KEY, token);
+      else sessionStorage.removeItem(TOKEN_KEY);
+    } catch {
+      // Storage refused (private window): the token lives until the page is closed.
+    }
+  }
+
+  // Resolves once a token was typed; rejects if the dialog is dismissed.
+  function askToken(problem) {
+    return new Promise((resolve, reject) => {
+      tokenWaiters.push({ resolve, reject });
+      els.tokenError.textContent = problem || "";
+      els.tokenError.hidden = !problem;
+      if (problem) els.tokenInput.setAttribute("aria-invalid", "true");
+      if (!els.tokenDialog.open) els.tokenDialog.showModal();
+      els.tokenInput.focus();
+    });
+  }
+
+  function settleTokenWaiters(settle) {
+    const waiters = tokenWaiters;
+    tokenWaiters = [];
+    for (const waiter of waiters) settle(waiter);
+  }
+
+  function onTokenSubmit(event) {
+    event.preventDefault();
+    const token = els.tokenInput.value.trim();
+    if (!token) {
+      els.tokenError.textContent = "Digite o token.";
+      els.tokenError.hidden = false;
+      els.tokenInput.setAttribute("aria-invalid", "true");
+      els.tokenInput.focus();
+      return;
+    }
+    keepToken(token);
+    els.tokenInput.value = "";
+    els.tokenInput.removeAttribute("aria-invalid");
+    els.tokenDialog.close();
+    settleTokenWaiters((waiter) => waiter.resolve());
+  }
+
+  function onTokenCancel() {
+    settleTokenWaiters((waiter) =>
+      waiter.reject(new Error("sem o token de administrador o simulador não funciona neste servidor")),
+    );
+  }
+
+  // fetch with the token when one is needed; a refused token is asked for again.
+  async function authorizedFetch(url, options = {}) {
+    if (TOKEN_REQUIRED && !storedToken()) await askToken();
+    for (;;) {
+      const token = storedToken();
+      const headers = { ...options.headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+      const response = await fetch(url, { ...options, headers });
+      if (response.status !== 401 || !TOKEN_REQUIRED) return response;
+      keepToken("");
+      await askToken("Token recusado. Confira o ADMIN_TOKEN e tente de novo.");
+    }
+  }
+
+  async function getJson(url, options = {}) {
+    const response = await authorizedFetch(url, {
+      ...options,
+      headers: { Accept: "application/json", ...options.headers },
+    });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
       throw new Error(body.detail || `HTTP ${response.status}`);
@@ -170,13 +255,18 @@
     }
   }
 
+  // Next to Z-API the transcript shows real customers' data: it is kept for this tab only.
+  function transcriptStorage() {
+    return TOKEN_REQUIRED ? sessionStorage : localStorage;
+  }
+
   function save() {
     const kept = [...customers.values()].map((c) => ({
       ...c,
       transcript: c.transcript.slice(-MAX_KEPT_ITEMS),
     }));
     try {
-      localStorage.setItem(STORAGE_KEY, JSON.stringify({ current: current?.phone, customers: kept }));
+      transcriptStorage().setItem(STORAGE_KEY, JSON.stringify({ current: current?.phone, customers: kept }));
     } catch {
       // Private windows may refuse storage: the simulator still works, it just forgets.
     }
@@ -185,7 +275,7 @@
   function restore() {
     let stored = null;
     try {
-      stored = JSON.parse(localStorage.getItem(STORAGE_KEY) || "null");
+      stored = JSON.parse(transcriptStorage().getItem(STORAGE_KEY) || "null");
     } catch {
       stored = null;
     }
@@ -416,7 +506,7 @@
 
   async function postWebhook(phone, content) {
     const started = performance.now();
-    const response = await fetch(WEBHOOK_URL, {
+    const response = await authorizedFetch(WEBHOOK_URL, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify(payload(phone, content)),
@@ -469,7 +559,8 @@
       result = await postWebhook(c.phone, content);
     } catch (error) {
       setStatus(item, "failed");
-      addNote(c, "Não consegui falar com o Theo. Ele está rodando? (make run)");
+      const unreachable = error instanceof TypeError; // fetch's network failure
+      addNote(c, unreachable ? "Não consegui falar com o Theo. Ele está rodando? (make run)" : `Erro no simulador: ${error.message}`);
       return;
     }
     showWebhook(result);
@@ -625,6 +716,10 @@
   }
 
   function wire() {
+    if (TOKEN_REQUIRED) {
+      els.tokenForm.addEventListener("submit", onTokenSubmit);
+      els.tokenDialog.addEventListener("cancel", onTokenCancel);
+    }
     els.composer.addEventListener("submit", onCompose);
     els.phoneForm.addEventListener("submit", onPhoneSubmit);
     els.newCustomer.addEventListener("click", () => {
