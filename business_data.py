@@ -504,7 +504,7 @@ def _read_phones(fields: _Fields, key: str) -> tuple[str, ...]:
     phones = []
     for raw in fields.get(key, (list,), 'uma lista como ["5511912340001"]', default=[]):
         phone = re.sub(r"[\s()+-]", "", raw) if isinstance(raw, str) else ""
-        if not re.fullmatch(r"55\d{10,11}", phone):
+        if not re.fullmatch(r"55[0-9]{10,11}", phone):
             raise fields.error(key, "telefone inválido; use DDI 55 + DDD + número, só dígitos")
         phones.append(phone)
     return tuple(phones)

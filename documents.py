@@ -185,7 +185,7 @@ def same_phone(a: str, b: str) -> bool:
     """The same Brazilian mobile with or without the ninth digit (old WhatsApp ids lack it)."""
 
     def key(phone: str) -> str:
-        digits = "".join(ch for ch in phone if ch.isdigit())
+        digits = "".join(ch for ch in phone if ch in "0123456789")
         if len(digits) == 13 and digits.startswith("55") and digits[4] == "9":
             return digits[:4] + digits[5:]
         return digits

@@ -168,7 +168,9 @@ def test_bad_specs_rejected(spec: str, message: str) -> None:
 
 
 def test_unknown_timezone_rejected() -> None:
-    with pytest.raises(ValueError, match="ATTENDANCE_TIMEZONE: fuso horário desconhecido 'Mars/Olympus'"):
+    with pytest.raises(
+        ValueError, match="ATTENDANCE_TIMEZONE: fuso horário desconhecido 'Mars/Olympus'"
+    ):
         AttendanceHours.parse(None, timezone="Mars/Olympus")
 
 
@@ -268,6 +270,8 @@ def test_an_unknown_state_is_refused() -> None:
 
 
 def test_the_state_is_told_with_the_hours() -> None:
-    assert AttendanceHours.parse(None, state="SP").describe().endswith(
-        "(exceto feriados nacionais e de SP)"
+    assert (
+        AttendanceHours.parse(None, state="SP")
+        .describe()
+        .endswith("(exceto feriados nacionais e de SP)")
     )
