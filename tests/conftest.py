@@ -19,6 +19,7 @@ import pytest
 import responses
 from sqlalchemy.engine import make_url
 
+import content
 from app import create_app
 from config import Config, load_config
 from delivery import Deliverer
@@ -49,6 +50,52 @@ MAIN_MENU_TITLES = (
     "Falar com um atendente",
 )  # the spec's main menu, in order
 WORKDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=SAO_PAULO)
+
+
+# --- Theo's sentences by key, not by wording ------------------------------------------
+# Tests refer to what Theo says through its key in content/messages.toml, so a
+# rewording there breaks no test (tests/test_wording.py proves it). Only the
+# tests marked `golden` pin exact wording, on purpose.
+TURN_SEPARATOR = "\n---\n"  # Chat.say joins the messages of one turn with it
+_WITHIN_TURN = r"(?:(?!\n---\n).)*?"  # a placeholder: anything, inside one message
+
+
+def sentence_pattern(key: str, **values: object) -> re.Pattern[str]:
+    """A regex for the sentence `key` as Theo sends it.
+
+    Placeholders given in `values` read as content.text writes them; the others
+    match anything within one message (never across the messages of a turn).
+    """
+    hole = "\x00"  # no sentence holds it: where an unknown value goes
+    holes = dict.fromkeys(content.placeholders(key) - values.keys(), hole)
+    rendered = content.text(key, **values, **holes)
+    return re.compile(_WITHIN_TURN.join(map(re.escape, rendered.split(hole))), re.DOTALL)
+
+
+def says(answer: str, key: str, **values: object) -> bool:
+    """Whether `answer` holds the sentence `key` of content/messages.toml.
+
+    With every placeholder given it is content.text(key, **values) verbatim; with
+    none (or some), its fixed parts in order, whatever the other placeholders hold.
+    """
+    return sentence_pattern(key, **values).search(answer) is not None
+
+
+def shows_menu(answer: str, name: str, *, question: bool = True) -> bool:
+    """Whether `answer` holds the numbered menu `name`: every option, after its question.
+
+    question=False for a menu whose question is another sentence (e.g. sistema_fora).
+    """
+    menu = content.menu(name)
+    options = content.numbered(menu.options)
+    if not question:
+        return options in answer
+    return re.search(re.escape(menu.question) + r"\s*" + re.escape(options), answer) is not None
+
+
+def option(name: str, number: int) -> str:
+    """The title of option `number` (from 1) of the menu `name`."""
+    return content.menu(name).options[number - 1]
 
 
 def load_fixture(name: str) -> dict:
@@ -190,6 +237,7 @@ class Chat:
         self.zapi = zapi
         self.phone = phone
         self.ids = itertools.count(1)
+        self.answer = ""  # Theo's last answer, as say() returned it
 
     def payload(self, text: str | None = None, **content: object) -> dict:
         body = copy.deepcopy(load_fixture("text_message"))
@@ -205,7 +253,13 @@ class Chat:
     def post(self, body: dict) -> list[str]:
         response = self.client.post(WEBHOOK_PATH, json=body)
         assert response.status_code == 200, response.get_json()
-        return self.zapi.take()
+        texts = self.zapi.take()
+        self.answer = TURN_SEPARATOR.join(texts)
+        return texts
+
+    def said(self, key: str, **values: object) -> bool:
+        """Whether Theo's last answer to this customer holds the sentence `key` (see says)."""
+        return says(self.answer, key, **values)
 
     def say(self, text: str) -> str:
         """Send `text`; return everything Theo answered, joined."""

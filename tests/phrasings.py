@@ -14,7 +14,8 @@ ROWS[state] is a list of (customer text, expected next state[, check]):
       "plan_change:1-giga"       the plan change recorded names that plan
       "plan=1-giga"              session data["plan"] is that plan id
       "plan_action=cancel"       session data["plan_action"] is that value
-      "says:atendente"           Theo's reply mentions that word
+      "key:suporte.religacao"    Theo's reply holds that sentence of content/messages.toml
+      "key:a.b|c.d"              ... one of those sentences (by key, never by wording)
 SETUP[state] is the session data seeded before the customer's message; VIA[state]
 lists messages sent first to reach a state (instead of seeding it).
 WRONG_TURNS: (state, text, wrong_state): anything but wrong_state passes.
@@ -56,6 +57,9 @@ ANYTHING_ELSE = "anything_else"
 HUMAN = "human"
 
 PROTOCOL = "20261124000001"
+# Checks on Theo's reply, by sentence key (see the module docstring).
+OFFERS_ATTENDANT = "key:documento.sem_documento|atendente.transferindo"
+CEP_DOES_NOT_MATCH = "key:identidade.cep_nao_confere|identidade.cep_ultima_tentativa"
 MARIA = {  # 529.982.247-25, active, plan 500 Mega, CEP 01310-100, 2 open invoices
     "customer": "52998224725",
     "customer_id": "CLI-000123",
@@ -655,12 +659,12 @@ ROWS: dict[str, list[tuple]] = {
         (
             "nao tenho o cpf aqui",
             (BOLETO_DOCUMENT, DOC_NOT_FOUND, HUMAN, CONFIRM),
-            "says:atendente",
+            OFFERS_ATTENDANT,
         ),
         (
             "pode ser pelo meu nome? nao sei o cpf de cabeça",
             (BOLETO_DOCUMENT, DOC_NOT_FOUND, HUMAN, CONFIRM),
-            "says:atendente",
+            OFFERS_ATTENDANT,
         ),
     ],
     ANYTHING_ELSE: [
@@ -725,7 +729,7 @@ ROWS |= {
         ("123.456.789-09", DOC_NOT_FOUND),
         ("529.982.247-2", SUPPORT_DOCUMENT),
         ("52998224726", SUPPORT_DOCUMENT),
-        ("nao sei o cpf dele de cabeca", DOC_NOT_FOUND, "says:atendente"),
+        ("nao sei o cpf dele de cabeca", DOC_NOT_FOUND, OFFERS_ATTENDANT),
         ("peraí q vou pegar", SUPPORT_DOCUMENT),
         ("???", SUPPORT_DOCUMENT),
         ("alo", SUPPORT_DOCUMENT),
@@ -744,7 +748,7 @@ ROWS |= {
         ("123.456.789-09", DOC_NOT_FOUND),
         ("000.000.000-00", PLAN_DOCUMENT),
         ("529 982 247", PLAN_DOCUMENT),
-        ("nao tenho o cpf agora", DOC_NOT_FOUND, "says:atendente"),
+        ("nao tenho o cpf agora", DOC_NOT_FOUND, OFFERS_ATTENDANT),
         ("o contrato ta no nome do meu pai, nao sei o cpf", DOC_NOT_FOUND),
         ("calma ai q vou procurar", PLAN_DOCUMENT),
         ("bom dia", PLAN_DOCUMENT),
@@ -799,15 +803,15 @@ ROWS |= {
         ("meu cep é 01310100, av paulista", CANCEL_CONFIRM),
         ("Cep: 01.310-100", CANCEL_CONFIRM),
         ("o cep da instalação é 01310-100 mas eu moro em outro lugar", CANCEL_CONFIRM),
-        ("04538-133", VERIFY_CEP, "says:confere"),
-        ("01311-000", VERIFY_CEP, "says:confere"),
+        ("04538-133", VERIFY_CEP, CEP_DOES_NOT_MATCH),
+        ("01311-000", VERIFY_CEP, CEP_DOES_NOT_MATCH),
         ("0131010", VERIFY_CEP),
         ("rua augusta 1500 apto 12", VERIFY_CEP),
         ("nao sei o cep", HUMAN),
         ("esqueci o cep", HUMAN),
         ("nem sei qual é o cep de lá", HUMAN),
         ("não faço ideia", HUMAN),
-        ("pq precisa disso?", VERIFY_CEP, "says:titular"),
+        ("pq precisa disso?", VERIFY_CEP, "key:ajuda.verify_cep"),  # it proves the holder
         ("qual cep? o de casa?", VERIFY_CEP),
         ("alo", VERIFY_CEP),
         ("quero falar com atendente", HUMAN),
@@ -823,11 +827,11 @@ ROWS |= {
         ("bora", VERIFY_CEP),
         ("ss", VERIFY_CEP),
         ("quero sim, preciso trabalhar", VERIFY_CEP),
-        ("nao precisa", ANYTHING_ELSE, "says:automaticamente"),
+        ("nao precisa", ANYTHING_ELSE, "key:suporte.religacao"),  # it comes back by itself
         ("não, vou pagar agora pelo pix", ANYTHING_ELSE),
         ("nao obrigado", ANYTHING_ELSE),
         ("agora não", ANYTHING_ELSE),
-        ("o que é isso?", TRUST_UNLOCK_OFFER, "says:alguns dias"),
+        ("o que é isso?", TRUST_UNLOCK_OFFER, "key:ajuda.trust_unlock_offer"),  # a few days
         ("quanto tempo dura?", TRUST_UNLOCK_OFFER),
         ("ja paguei ontem", VERIFY_CEP),
         ("libera dnv ai pf", VERIFY_CEP),

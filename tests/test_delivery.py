@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app import create_app
-from conftest import WEBHOOK_PATH, load_fixture, zapi_config
+from conftest import WEBHOOK_PATH, load_fixture, says, zapi_config
 from zapi_fake import FakeZApiServer
 
 PHONES = [f"55119555600{n:02d}" for n in range(3)]
@@ -119,7 +119,7 @@ def test_hanging_gateway_times_out_and_the_reply_is_sent_when_it_answers(threade
 
     counts = wait_all_sent(threaded_app)
     assert counts["failed"] == 0
-    assert any("START Conecta" in text for text in zapi_server.texts(PHONES[0]))
+    assert any(says(text, "geral.saudacao") for text in zapi_server.texts(PHONES[0]))
 
 
 def test_unauthorized_fails_at_once_shows_degraded_and_can_be_resent(threaded_app, zapi_server):
@@ -150,7 +150,7 @@ def test_a_bad_phone_is_failed_for_good_and_the_next_reply_still_goes(threaded_a
     counts = wait_all_sent(threaded_app)
 
     assert counts["failed"] == 1
-    assert "CPF ou CNPJ" in zapi_server.texts(PHONES[0])[-1]
+    assert says(zapi_server.texts(PHONES[0])[-1], "documento.pedir_boleto")
 
 
 def test_ops_see_failed_replies_masked_and_queue_them_again(tmp_path, zapi_server):
@@ -177,7 +177,7 @@ def test_ops_see_failed_replies_masked_and_queue_them_again(tmp_path, zapi_serve
     resent = client.post("/admin/outbox/resend", headers=auth).get_json()
     assert resent == {"status": "queued", "count": 1}
     app.extensions["theo"].deliverer.drain()
-    assert "START Conecta" in zapi_server.texts(PHONES[0])[0]
+    assert says(zapi_server.texts(PHONES[0])[0], "geral.saudacao")
     metrics = client.get("/metrics", headers=auth).get_data(as_text=True)
     assert "theo_outbox_sent 1" in metrics and "theo_gateway_up 1" in metrics
     app.extensions["theo"].records.dispose()

@@ -21,6 +21,8 @@ from conftest import (
     WEBHOOK_PATH,
     WEBHOOK_SECRET,
     load_fixture,
+    says,
+    shows_menu,
     zapi_env,
 )
 from gunicorn_server import start_theo, stop
@@ -56,13 +58,13 @@ def test_boleto_flow_end_to_end(theo_server):
         return texts_of(zapi.settled(before))
 
     greeting = say(1, "Oi, boa tarde")
-    assert "START Conecta" in greeting[0]
-    assert "Segunda via de boleto" in greeting[0]
-    assert "CPF ou CNPJ" in say(2, "1")[0]
+    assert says(greeting[0], "geral.saudacao")
+    assert shows_menu(greeting[0], "principal")
+    assert says(say(2, "1")[0], "documento.pedir_boleto")
     answer = say(3, "529.982.247-25")
 
     assert any(re.fullmatch(r"\d{47}", text) for text in answer)
-    assert "Posso ajudar em algo mais?" in answer[-1]
+    assert says(answer[-1], "geral.encerramento")
     first = zapi.requests[0]
     assert first["path"] == f"/instances/{INSTANCE}/token/{TOKEN}/send-text"
     assert first["headers"]["Client-Token"] == CLIENT_TOKEN
@@ -154,9 +156,9 @@ def test_replies_acknowledged_before_a_sigkill_are_sent_after_restart(tmp_path):
         finally:
             stop(process)
     texts = texts_of(sent)
-    assert "START Conecta" in texts[0]
-    assert any("CPF ou CNPJ" in text for text in texts)
-    assert "Posso ajudar em algo mais?" in texts[-1]
+    assert says(texts[0], "geral.saudacao")
+    assert any(says(text, "documento.pedir_boleto") for text in texts)
+    assert says(texts[-1], "geral.encerramento")
     assert len(texts) == len(set(texts))  # each reply once
 
 
@@ -189,10 +191,10 @@ def test_two_processes_sharing_redis_and_postgres_hold_one_conversation(postgres
         finally:
             for _, process in servers:
                 stop(process)
-    assert "START Conecta" in answers[0]
-    assert "CPF ou CNPJ" in answers[1]
-    assert "faturas em aberto" in answers[2]  # the second process knew the conversation
-    assert "Obrigado pelo contato" in answers[3]
+    assert says(answers[0], "geral.saudacao")
+    assert says(answers[1], "documento.pedir_boleto")
+    assert says(answers[2], "boleto.varias_faturas")  # the second process knew the conversation
+    assert says(answers[3], "geral.despedida")
     assert again.json() == {"status": "duplicate"}  # the message ids are shared too
     assert len(zapi.texts(phone)) == len(set(zapi.texts(phone)))  # nothing sent twice
 
@@ -287,4 +289,4 @@ def test_sigterm_finishes_the_send_in_flight_and_the_next_start_sends_the_rest(t
     assert 1 <= len(before_restart) < len(everything)  # some were left for the next start
     assert everything[: len(before_restart)] == before_restart
     assert len(everything) == len(set(everything))  # the one in flight was not sent twice
-    assert "Posso ajudar em algo mais?" in everything[-1]
+    assert says(everything[-1], "geral.encerramento")

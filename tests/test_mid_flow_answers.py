@@ -25,6 +25,7 @@ from phrasings import (
     WRONG_TURNS,
 )
 
+from conftest import says
 from sessions import Session
 
 PLANS = {
@@ -82,8 +83,11 @@ def verify(app, chat, check: str, reply: str) -> None:
     """One optional check from a row (see phrasings.py)."""
     records = recorded(app)
     kinds = [r.kind for r in records]
-    if check.startswith("says:"):
-        assert check[5:] in plain(reply), f"reply does not mention {check[5:]!r}: {reply!r}"
+    if check.startswith("key:"):
+        keys = check[4:].split("|")
+        assert any(says(reply, key) for key in keys), f"reply says none of {keys}: {reply!r}"
+    elif check.startswith("says:"):
+        raise AssertionError(f"{check}: refer to Theo's sentence by key ('key:...'), not wording")
     elif check.startswith("!"):
         assert check[1:] not in kinds, f"{check[1:]} recorded: {records}"
     elif "=" in check:
