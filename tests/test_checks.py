@@ -70,9 +70,9 @@ CONTENT_MISTAKES = [
     (
         "a placeholder typo",
         "messages.toml",
-        "Seu protocolo de atendimento é *{protocolo}*",
-        "Seu protocolo de atendimento é *{protocol}*",
-        r"\[geral\] saudacao: \{protocol\} desconhecido",
+        "*{protocolo}*",  # the first sentence with it (the file's header names it too)
+        "*{protocol}*",
+        r"messages\.toml \[\w+\] \w+: \{protocol\} desconhecido \(aqui valem: .*\{protocolo\}",
     ),
     (
         "a sentence deleted",

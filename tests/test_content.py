@@ -81,4 +81,4 @@ def test_menu_reply_offers_the_same_options_interactively():
 
     assert "*1* - Sem internet" in reply.text
     assert [option.id for option in reply.options] == ["1", "2", "3", "4"]
-    assert reply.list_title == "Suporte técnico"
+    assert reply.list_title == content.menu("suporte").title

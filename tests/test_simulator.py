@@ -9,11 +9,12 @@ from html.parser import HTMLParser
 
 import pytest
 
+import content
 import rate_limits
 import simulator
 from app import create_app
 from config import load_config
-from conftest import CUSTOMER_PHONE, WEBHOOK_PATH, load_fixture
+from conftest import CUSTOMER_PHONE, WEBHOOK_PATH, load_fixture, says
 from replies import Reply
 from z_api_client import ConsoleSender
 
@@ -161,8 +162,8 @@ def test_history_returns_theo_replies_in_order(customer):
 
     replies = customer.history()["replies"]
 
-    assert "START Conecta" in replies[0]["text"]
-    assert "CPF ou CNPJ" in replies[-1]["text"]
+    assert says(replies[0]["text"], "geral.saudacao")
+    assert says(replies[-1]["text"], "documento.pedir_boleto")
     assert [entry["phone"] for entry in replies] == [SIM_PHONE] * len(replies)
     menu = replies[0]
     assert menu["style"] == "list"
@@ -195,7 +196,10 @@ def test_list_and_button_replies_drive_the_flow(customer):
 
     question = customer.history()["replies"][-1]
     assert question["style"] == "buttons"
-    assert [o["title"] for o in question["options"]] == ["Sim", "Não"]
+    assert [o["title"] for o in question["options"]] == [
+        content.text("geral.sim"),
+        content.text("geral.nao"),
+    ]
     customer.post(buttonsResponseMessage={"buttonId": "2", "message": "Não"})
     assert customer.session()["state"] == "modem_restart"
 
@@ -204,7 +208,7 @@ def test_media_gets_the_text_only_answer(customer):
     customer.say("oi")
     customer.post(audio={"ptt": True, "seconds": 4, "audioUrl": "https://simulador.invalid/a.ogg"})
 
-    assert "só consigo ler mensagens de texto" in customer.texts()[-1]
+    assert says(customer.texts()[-1], "geral.so_texto")
 
 
 def test_session_shows_state_and_protocol_without_the_full_document(customer):
@@ -247,7 +251,7 @@ def test_reset_drops_the_session_and_the_history(customer, console_client):
     assert customer.history()["replies"] == []
     assert customer.session()["state"] is None
     customer.say("1")
-    assert "START Conecta" in customer.texts()[0]  # a new conversation, with a greeting
+    assert says(customer.texts()[0], "geral.saudacao")  # a new conversation, with a greeting
     assert customer.session()["protocol"] != old_protocol
 
 
@@ -288,7 +292,7 @@ def test_with_zapi_and_the_flag_on_simulated_customers_never_reach_whatsapp(
     assert simulated.webhook == "/simulator/api/webhook"  # the secret path stays on the server
     assert simulated.say("oi") == {"status": "queued"}
     assert zapi.sent == []
-    assert "START Conecta" in simulated.texts()[0]
+    assert says(simulated.texts()[0], "geral.saudacao")
 
     real = zapi_simulator_client.post(WEBHOOK_PATH, json=load_fixture("text_message"))
     assert real.get_json() == {"status": "queued"}
@@ -389,7 +393,7 @@ def test_with_zapi_the_page_asks_for_the_token_and_the_api_answers_with_it(zapi_
     assert attributes["data-token-required"] == "true"
     assert ADMIN_TOKEN not in anonymous.get("/simulator").get_data(as_text=True)
     assert simulated.say("oi") == {"status": "queued"}
-    assert "START Conecta" in simulated.texts()[0]
+    assert says(simulated.texts()[0], "geral.saudacao")
 
 
 def test_console_mode_needs_no_token(console_client, customer):

@@ -33,6 +33,9 @@ WORDING_FREE = (
     "tests/test_backends.py",
     "tests/test_mid_flow_answers.py",
     "tests/test_webhook.py",
+    "tests/test_checks.py",
+    "tests/test_content.py",
+    "tests/test_simulator.py",
 )
 NOT_COPIED = {".git", ".venv", "instance", "__pycache__", ".pytest_cache", ".ruff_cache"}
 WORD = re.compile(r"[^\W\d_]{3,}")  # a word of three letters or more
