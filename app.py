@@ -380,7 +380,10 @@ def _create_or_exit() -> Flask:
     try:
         return create_app()
     except (ConfigError, StartupRefused) as refused:
-        for line in refused.problems:
-            print(f"Theo não pode iniciar: {line}", file=sys.stderr, flush=True)
-        # 3 is gunicorn's "worker failed to boot": the master stops instead of retrying.
-        raise SystemExit(3) from None
+        problems = refused.problems
+    except SQLAlchemyError as error:  # a well-formed DATABASE_URL whose database is not there
+        problems = [f"DATABASE_URL: o banco não responde ({type(error).__name__})"]
+    for line in problems:
+        print(f"Theo não pode iniciar: {line}", file=sys.stderr, flush=True)
+    # 3 is gunicorn's "worker failed to boot": the master stops instead of retrying.
+    raise SystemExit(3) from None

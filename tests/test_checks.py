@@ -207,3 +207,18 @@ def test_gunicorn_refuses_to_start_with_one_line_per_problem(tmp_path):
     assert done.returncode != 0
     assert "Theo não pode iniciar: ATTENDANCE_TIMEZONE: fuso horário desconhecido" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_unreachable_database_is_one_line_at_start(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": "postgresql://theo@127.0.0.1:1/nada",  # nothing listens on port 1
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import app; app.app"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert done.returncode == 3
+    assert "Theo não pode iniciar: DATABASE_URL: o banco não responde" in done.stderr
+    assert "Traceback" not in done.stderr
