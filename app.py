@@ -218,6 +218,7 @@ def _build(
         identity_failures_per_day=config.identity_failures_per_day,
         # Documents are counted as keyed hashes; any secret of the deploy will do as key.
         identity_key=(config.webhook_secret or config.admin_token or "theo").encode(),
+        handback_command=config.handback_command,
         **clock_kwargs,
     )
     sender = sender or _sender(config)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -70,6 +71,12 @@ FLOWS_VERSION = hashlib.sha256(" ".join(sorted(STEPS)).encode()).hexdigest()[:12
 STATE_KEYS = ("retry_state", "reopen")  # session data that names a state
 
 
+def _folded(text: str) -> str:
+    """Lower case without accents: "#Théo" and "#THEO" are the same command."""
+    decomposed = unicodedata.normalize("NFKD", text or "").casefold()
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def _family(intent: str) -> str:
     """The main-menu option an intent belongs to (all support problems are one)."""
     if intent in nlu.SUPPORT_MENU_INTENTS:
@@ -97,6 +104,7 @@ class BotLogic:
         lookups_per_day: int = 5,
         identity_failures_per_day: int = 3,
         identity_key: bytes = b"theo",
+        handback_command: str = "#theo",
     ) -> None:
         self.sessions = sessions
         self.business = business
@@ -111,6 +119,7 @@ class BotLogic:
         self.lookups_per_day = lookups_per_day
         self.identity_failures_per_day = identity_failures_per_day
         self.identity_key = identity_key
+        self.handback_command = handback_command
         # CONFIRM's question is asked when a step raises Unsure; its answer goes back there.
         confirm = Step(ask_nothing, self._confirmed, back=START)
         self.steps = {**STEPS, **ENGINE_STEPS, CONFIRM: confirm}
@@ -127,8 +136,10 @@ class BotLogic:
         now = datetime.fromtimestamp(self.clock(), self.timezone)
         session = self.sessions.get(message.phone)
         if message.kind == "takeover":
-            self._take_over(message, session, now)
-            return []  # nothing to deliver: the state is saved
+            replies = self._take_over(message, session, now)
+            if deliver is not None and replies:
+                deliver(replies)
+            return replies
         if session is None:
             protocol = self.records.new_protocol(message.phone, now)
             turn = Turn(self, Session(state=START, data={"protocol": protocol}), message, now)
@@ -423,8 +434,11 @@ class BotLogic:
         else:
             self.sessions.save(turn.message.phone, turn.session)
 
-    def _take_over(self, message: Incoming, session: Session | None, now: datetime) -> None:
-        """A person typed on the company phone: Theo steps back in this chat."""
+    def _take_over(self, message: Incoming, session: Session | None, now: datetime) -> list[Reply]:
+        """A person typed on the company phone: Theo steps back in this chat (or, told
+        `#theo`, takes it back and offers the menu)."""
+        if session is not None and self._hands_back(message.text):
+            return self._take_back(message, session, now)
         if session is None:
             session = Session(
                 state=HUMAN, data={"protocol": self.records.new_protocol(message.phone, now)}
@@ -434,3 +448,19 @@ class BotLogic:
         session.ttl = max(session.ttl or 0, self.human_ttl)
         self.sessions.save(message.phone, session)
         log.info("attendant took over %s", mask_phone(message.phone))
+        return []  # nothing to say: a person is talking
+
+    def _hands_back(self, typed: str) -> bool:
+        """The attendant's message starts with the hand-back command (case and accents aside)."""
+        words = _folded(typed).split()
+        return bool(words) and words[0] == _folded(self.handback_command)
+
+    def _take_back(self, message: Incoming, session: Session, now: datetime) -> list[Reply]:
+        turn = Turn(self, session, message, now)
+        turn.session.ttl = None  # back with Theo: the usual expiry again
+        intro = content.text("atendente.devolvido", protocolo=turn.data["protocol"])
+        turn.out.append(content.menu_reply("principal", intro=intro))
+        turn.session.state = START
+        self._store(turn)
+        log.info("attendant handed %s back to Theo", mask_phone(message.phone))
+        return turn.out

@@ -90,6 +90,8 @@ class Config:
     ixc_suspended_statuses: str = "CA,FA"
     ixc_timeout_seconds: float = 8.0
     ixc_verify_tls: bool = True
+    # What an attendant types in the chat to give it back to Theo (case and accents aside).
+    handback_command: str = "#theo"
     # Numbers (and group ids) Theo never answers nor records: staff, suppliers, test phones.
     ignored_phones: str = ""
     # LGPD: distinct CPF/CNPJ one phone may look up a day, and wrong CEP answers allowed.
@@ -210,6 +212,10 @@ def config_problems(config: Config) -> list[str]:
         for name in NOT_NEGATIVE
         if getattr(config, name) < 0
     ]
+    if not config.handback_command.strip() or " " in config.handback_command.strip():
+        problems.append(
+            problem("handback_command", "deve ser uma palavra só", config.handback_command, "#theo")
+        )
     for check in (_zapi_problems, _security_problems, _choice_problems, _place_problems):
         problems += check(config)
     problems += _business_problems(config)

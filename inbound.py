@@ -71,7 +71,11 @@ def parse_callback(payload: Any, *, max_text_chars: int = 4096) -> Incoming | No
     if payload.get("fromMe") is True:
         # Sent by our own number: our API sends echo back with fromApi; anything
         # else was typed by a person on the company phone, i.e. an attendant.
-        return None if payload.get("fromApi") is True else Incoming(message_id, phone, "takeover")
+        if payload.get("fromApi") is True:
+            return None
+        # What the attendant typed matters only for the hand-back command ("#theo").
+        typed = _content(payload, message_id, phone, max_text_chars).text
+        return Incoming(message_id, phone, "takeover", text=typed)
     return _content(payload, message_id, phone, max_text_chars)
 
 

@@ -148,6 +148,7 @@ def test_create_app_refuses_a_content_mistake(content_copy, tmp_path, file, old,
         ({"DATABASE_URL": "meu-banco"}, "DATABASE_URL: deve ser"),
         ({"SESSION_TTL_SECONDS": "trinta"}, "SESSION_TTL_SECONDS: deve ser um número"),
         ({"WEBHOOK_SECRET": "curto"}, "WEBHOOK_SECRET: deve ter de 16"),
+        ({"HANDBACK_COMMAND": "volta theo"}, "HANDBACK_COMMAND: deve ser uma palavra só"),
     ],
 )
 def test_a_setting_mistake_is_one_line_in_portuguese(monkeypatch, capsys, environ, named):
