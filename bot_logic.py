@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -45,6 +44,7 @@ from conversation import (
     choice,
     goodbye,
 )
+from documents import fold
 from flows import CLOSING, ENTRIES, START, STEPS, UNAVAILABLE
 from hours import AttendanceHours
 from inbound import Incoming
@@ -69,12 +69,6 @@ ENGINE_STEPS: dict[str, Step] = {
 # Changes when a deploy adds, renames or removes a state: older sessions are checked on load.
 FLOWS_VERSION = hashlib.sha256(" ".join(sorted(STEPS)).encode()).hexdigest()[:12]
 STATE_KEYS = ("retry_state", "reopen")  # session data that names a state
-
-
-def _folded(text: str) -> str:
-    """Lower case without accents: "#Théo" and "#THEO" are the same command."""
-    decomposed = unicodedata.normalize("NFKD", text or "").casefold()
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _family(intent: str) -> str:
@@ -452,8 +446,8 @@ class BotLogic:
 
     def _hands_back(self, typed: str) -> bool:
         """The attendant's message starts with the hand-back command (case and accents aside)."""
-        words = _folded(typed).split()
-        return bool(words) and words[0] == _folded(self.handback_command)
+        words = fold(typed).split()
+        return bool(words) and words[0] == fold(self.handback_command)
 
     def _take_back(self, message: Incoming, session: Session, now: datetime) -> list[Reply]:
         turn = Turn(self, session, message, now)

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
-from documents import DocumentError, mask_document, parse_document
+from documents import DocumentError, compact_document, mask_document, parse_document
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ class JsonBusinessData:
 
         While a trust unlock is in force the contract is active, as in an ERP.
         """
-        customer = self._customers.get(_compact_document(document))
+        customer = self._customers.get(compact_document(document))
         unlocked = customer is not None and customer.id in self._unlocks
         if unlocked and (date.today() - self._unlocks[customer.id]).days < self.TRUST_UNLOCK_DAYS:
             return replace(customer, status="active")
@@ -216,7 +216,7 @@ class JsonBusinessData:
 
     def plans_for_cep(self, cep: str) -> list[Plan] | None:
         """Plans sold at this CEP by speed (the most specific prefix wins), or None."""
-        area = _most_specific(self._areas, _digits(cep), lambda area: area.cep_prefixes)
+        area = most_specific(self._areas, only_digits(cep), lambda area: area.cep_prefixes)
         if area is None:
             return None
         plans = [self._plans[plan_id] for plan_id in area.plan_ids]
@@ -230,7 +230,7 @@ class JsonBusinessData:
         """The active, not stale outage covering this CEP; the latest forecast if several."""
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError("outage_for_cep needs a timezone-aware `now`")
-        digits = _digits(cep)
+        digits = only_digits(cep)
         matching = [
             outage
             for outage in self._outages
@@ -282,7 +282,7 @@ def _is_stale(outage: Outage, now: datetime) -> bool:
     return stale
 
 
-def _most_specific(
+def most_specific(
     items: Iterable[_T], cep: str, prefixes: Callable[[_T], tuple[str, ...]]
 ) -> _T | None:
     """The item whose longest CEP prefix matches `cep`, or None."""
@@ -294,14 +294,9 @@ def _most_specific(
     return best[1] if best else None
 
 
-def _digits(text: str) -> str:
+def only_digits(text: str) -> str:
     """Only the digits of a CEP typed with or without a dash."""
     return re.sub(r"\D", "", text or "")
-
-
-def _compact_document(text: str) -> str:
-    """A CPF/CNPJ without separators, uppercase, as Document.value."""
-    return re.sub(r"[\s./-]", "", text or "").upper()
 
 
 # --- Loading and validation -------------------------------------------------
@@ -532,7 +527,7 @@ def _check_plan_ids(
 def _read_document(fields: _Fields, key: str) -> str:
     """A valid CPF/CNPJ, returned compact; errors show it masked."""
     raw = fields.text(key)
-    compact = _compact_document(raw)
+    compact = compact_document(raw)
     try:
         document = parse_document(compact)
     except DocumentError as error:

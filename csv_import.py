@@ -19,7 +19,6 @@ import io
 import logging
 import re
 import secrets
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from documents import DocumentError, mask_document, parse_document
+from documents import DocumentError, fold, mask_document, parse_document
 from payment_codes import PaymentCodeError, check_barcode_line, check_pix_code
 from privacy import mask_phone, scrub
 from records import lock_for_migration
@@ -311,9 +310,7 @@ def _clean_cell(cell: str) -> str:
 
 def _fold(text: str) -> str:
     """Lowercase without accents; runs of anything but letters and digits become "_"."""
-    plain = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_")
+    return re.sub(r"[^a-z0-9]+", "_", fold(text)).strip("_")
 
 
 # --- Header ---------------------------------------------------------------------------

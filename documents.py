@@ -89,7 +89,7 @@ def _candidates(text: str) -> list[str]:
     candidates = ["".join(run) for run in runs]
     # A run may glue the document to another number ("2 vezes 529.982.247-25"): try each word too.
     candidates += [word for run in runs if len(run) > 1 for word in run]
-    return [_compact(candidate) for candidate in candidates]
+    return [compact_document(candidate) for candidate in candidates]
 
 
 def _number_runs(text: str) -> list[list[str]]:
@@ -106,12 +106,18 @@ def _number_runs(text: str) -> list[list[str]]:
         else:
             runs.append([word])
         last_end = match.end()
-    return [run for run in runs if _compact("".join(run))]
+    return [run for run in runs if compact_document("".join(run))]
 
 
-def _compact(text: str) -> str:
+def compact_document(text: str) -> str:
     """Drop separators and uppercase, as stored in Document.value."""
-    return _SEPARATORS.sub("", text).upper()
+    return _SEPARATORS.sub("", text or "").upper()
+
+
+def fold(text: str) -> str:
+    """Case and accents aside: "Sáb" and "SAB" both read "sab", "#Théo" reads "#theo"."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _validate(value: str) -> Document:
@@ -141,7 +147,7 @@ def _most_relevant(errors: list[DocumentError]) -> DocumentError:
 
 def mask_document(value: str) -> str:
     """Mask a compact or formatted CPF/CNPJ ("529.***.***-25"); anything else becomes "***"."""
-    compact = _compact(normalize_text(value or ""))
+    compact = compact_document(normalize_text(value or ""))
     if len(compact) == CPF_LENGTH and compact.isdigit():
         return f"{compact[:3]}.***.***-{compact[-2:]}"
     if len(compact) == CNPJ_LENGTH and _CNPJ_SHAPE.fullmatch(compact):

@@ -10,7 +10,6 @@ package) and on its own closed dates (ATTENDANCE_CLOSED_DATES="25/01; 24/12 12h;
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -18,6 +17,8 @@ from itertools import groupby
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
+
+from documents import fold
 
 DEFAULT_SPEC = "seg-sex 08:00-18:00; sab 08:00-12:00"
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
@@ -187,7 +188,7 @@ def _state(code: str) -> str:
 
 def _parse_closed(entry: str) -> ClosedDate | None:
     """One closed date: "25/01", "24/12 12h", "20/11/2026" ("" is nothing)."""
-    text = " ".join(_normalize(entry).split())
+    text = " ".join(fold(entry).split())
     if not text:
         return None
     match = _CLOSED_RE.match(text)
@@ -214,15 +215,9 @@ def _zone(name: str) -> ZoneInfo:
         raise ValueError(f"ATTENDANCE_TIMEZONE: fuso horário desconhecido {name!r}") from exc
 
 
-def _normalize(text: str) -> str:
-    """Lower-case and strip accents, so "Sáb" reads as "sab"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _split_spec(spec: str) -> list[str]:
     """Split a spec on ";" into normalized, non-empty parts."""
-    parts = [" ".join(_normalize(part).split()) for part in spec.split(";")]
+    parts = [" ".join(fold(part).split()) for part in spec.split(";")]
     parts = [part for part in parts if part]
     if not parts:
         raise ValueError(f"ATTENDANCE_HOURS está vazio; exemplo: {SPEC_EXAMPLE}")

@@ -62,7 +62,6 @@ import json
 import logging
 import re
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -83,7 +82,14 @@ from business_data import (
     ServiceOrderKind,
     UnlockResult,
 )
-from documents import Document, DocumentError, normalize_text, parse_document
+from documents import (
+    Document,
+    DocumentError,
+    compact_document,
+    fold,
+    normalize_text,
+    parse_document,
+)
 from ixc_client import IxcHttp, IxcSettings, TtlCache, erp_words, field_text
 
 log = logging.getLogger("theo.ixc")
@@ -275,7 +281,11 @@ class IxcBusinessData:
         for query in _document_queries(document):
             rows = self._http.listing("cliente", "cnpj_cpf", query, rp=CLIENT_PAGE, sortname="id")
             # Guard against a server that matches loosely: the digits must be the same.
-            same = [row for row in rows if _compact(field_text(row, "cnpj_cpf")) == document.value]
+            same = [
+                row
+                for row in rows
+                if compact_document(field_text(row, "cnpj_cpf")) == document.value
+            ]
             if same:
                 return choose_client(same)
         return None
@@ -456,7 +466,7 @@ def _to_plan(row: dict[str, Any]) -> Plan | None:
 
 def speed_from_name(name: str) -> int:
     """Mbps written in a plan name: "500 MEGA" -> 500, "1 GIGA" -> 1000; 0 when absent."""
-    match = _SPEED.search(_fold(name))
+    match = _SPEED.search(fold(name))
     if match is None:
         return 0
     number = Decimal(match.group(1).replace(",", "."))
@@ -504,7 +514,7 @@ def _unlock_result(answer: Any, today: date, days: int | None) -> UnlockResult:
         if until is None and days:
             until = today + timedelta(days=days)
         return UnlockResult("unlocked", until=until)
-    if code == _UNLOCK_ALREADY_CODE or _UNLOCK_ALREADY.search(_fold(message)):
+    if code == _UNLOCK_ALREADY_CODE or _UNLOCK_ALREADY.search(fold(message)):
         return UnlockResult("already", until=until)
     # Limit reached, not allowed by the provider's rule, contract not blocked, no contract.
     return UnlockResult("refused", reason=erp_words(message) or f"IXC code {code or '?'}")
@@ -661,14 +671,3 @@ def _document_queries(document: Document) -> list[str]:
     else:
         formatted = f"{value[:2]}.{value[2:5]}.{value[5:8]}/{value[8:12]}-{value[12:]}"
     return [formatted, value]
-
-
-def _compact(text: str) -> str:
-    """A document without separators, uppercase, as Document.value."""
-    return re.sub(r"[\s./-]", "", text).upper()
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents, for matching the ERP's words."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()

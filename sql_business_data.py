@@ -13,7 +13,6 @@ worker, without a cache to invalidate.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -46,7 +45,10 @@ from business_data import (
     Plan,
     ServiceOrderKind,
     UnlockResult,
+    most_specific,
+    only_digits,
 )
+from documents import compact_document
 from records import _BigId, metadata
 
 log = logging.getLogger(__name__)
@@ -135,7 +137,7 @@ class SqlBusinessData:
 
     def find_customer(self, document: str) -> Customer | None:
         """The customer holding this CPF/CNPJ (compact or formatted), with open invoices."""
-        compact = _compact_document(document)
+        compact = compact_document(document)
         with self._reading() as conn:
             row = (
                 conn.execute(select(customers_table).where(customers_table.c.document == compact))
@@ -156,7 +158,7 @@ class SqlBusinessData:
         """Plans sold at this CEP by speed (the most specific prefix wins), or None."""
         with self._reading() as conn:
             areas = [_to_area(row) for row in conn.execute(select(coverage_areas_table)).mappings()]
-            area = _most_specific(areas, _digits(cep))
+            area = most_specific(areas, only_digits(cep), lambda area: area.cep_prefixes)
             if area is None:
                 return None
             query = select(plans_table).where(plans_table.c.plan_id.in_(area.plan_ids))
@@ -272,26 +274,6 @@ def _to_area(row: RowMapping) -> CoverageArea:
     )
 
 
-def _most_specific(areas: list[CoverageArea], cep: str) -> CoverageArea | None:
-    """The area whose longest CEP prefix matches `cep` (JsonBusinessData's rule), or None."""
-    best: tuple[int, CoverageArea] | None = None
-    for area in areas:
-        for prefix in area.cep_prefixes:
-            if cep.startswith(prefix) and (best is None or len(prefix) > best[0]):
-                best = (len(prefix), area)
-    return best[1] if best else None
-
-
 def _money(value: Decimal | float | str) -> Decimal:
     """An amount as Decimal with 2 places, whatever the driver returned (SQLite: float)."""
     return Decimal(str(value)).quantize(Decimal("0.01"))
-
-
-def _digits(text: str) -> str:
-    """Only the digits of a CEP typed with or without a dash."""
-    return re.sub(r"\D", "", text or "")
-
-
-def _compact_document(text: str) -> str:
-    """A CPF/CNPJ without separators, uppercase, as Document.value and the table keep it."""
-    return re.sub(r"[\s./-]", "", text or "").upper()
