@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import ast
 import re
-import string
 import tomllib
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
 
+import content
 from config import Config, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parent
@@ -154,7 +153,7 @@ def _sentence_problems(messages: dict, path: Path) -> Iterator[str]:
     for use in code_uses():
         if use.menu:
             continue
-        sentence = _lookup(messages, use.key)
+        sentence = content.find(messages, use.key)
         where = f"{_shown_path(path)} [{use.key.rsplit('.', 1)[0]}] {use.key.rsplit('.', 1)[-1]}"
         if sentence is None:
             if not use.optional:
@@ -165,7 +164,7 @@ def _sentence_problems(messages: dict, path: Path) -> Iterator[str]:
             continue
         if use.values is None:
             continue  # the call passes **values: they cannot be read here
-        unknown = placeholders_of(sentence) - use.values
+        unknown = content.placeholders_in(sentence) - use.values
         if unknown:
             known = ", ".join(f"{{{name}}}" for name in sorted(use.values)) or "nenhuma"
             names = ", ".join(f"{{{name}}}" for name in sorted(unknown))
@@ -179,15 +178,19 @@ def _engine_sentence_problems(messages: dict) -> Iterator[str]:
     from understanding import VOCABULARY
 
     for state, step in STEPS.items():
-        if step.brief is not None and _lookup(messages, f"curta.{state}") is None:
+        if step.brief is not None and content.find(messages, f"curta.{state}") is None:
             yield f"content/messages.toml [curta] {state}: pergunta curta ausente"
         words = answers().words(state)
         recalled = {"true": words.recall_yes, "false": words.recall_no}
         for answer, patterns in recalled.items():
-            if step.recall and patterns and _lookup(messages, f"lembrado.{state}.{answer}") is None:
+            if (
+                step.recall
+                and patterns
+                and content.find(messages, f"lembrado.{state}.{answer}") is None
+            ):
                 yield f"content/messages.toml [lembrado.{state}] {answer}: frase ausente"
     for intent in filter(None, VOCABULARY):
-        if _lookup(messages, f"assuntos.{intent}") is None:
+        if content.find(messages, f"assuntos.{intent}") is None:
             yield f"content/messages.toml [assuntos] {intent}: nome do assunto ausente"
 
 
@@ -196,7 +199,7 @@ def _menu_problems(messages: dict) -> Iterator[str]:
     from flows import MENUS
 
     for name, size in MENUS.items():
-        menu = _lookup(messages, f"menus.{name}")
+        menu = content.find(messages, f"menus.{name}")
         where = f"content/messages.toml [menus.{name}]"
         if not isinstance(menu, dict):
             yield f"{where}: menu ausente"
@@ -207,20 +210,6 @@ def _menu_problems(messages: dict) -> Iterator[str]:
         options = menu.get("opcoes", [])
         if len(options) != size:
             yield f"{where}: opcoes deve ter {size} opções, tem {len(options)}"
-
-
-def placeholders_of(sentence: str) -> set[str]:
-    """The `{names}` a sentence needs."""
-    return {name for _, name, _, _ in string.Formatter().parse(sentence) if name}
-
-
-def _lookup(messages: dict, key: str) -> Any:
-    node: Any = messages
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 class Use:

@@ -45,12 +45,20 @@ def _messages(path: Path = MESSAGES_FILE) -> dict:
         return tomllib.load(handle)
 
 
-def _lookup(key: str) -> object:
-    node: object = _messages()
+def find(messages: dict, key: str) -> object | None:
+    """What `key` ("geral.saudacao", "menus.principal") names in a messages tree, or None."""
+    node: object = messages
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
-            raise ContentError(f"message {key!r} is missing from {MESSAGES_FILE.name}")
+            return None
         node = node[part]
+    return node
+
+
+def _lookup(key: str) -> object:
+    node = find(_messages(), key)
+    if node is None:
+        raise ContentError(f"message {key!r} is missing from {MESSAGES_FILE.name}")
     return node
 
 
@@ -75,8 +83,12 @@ def text(key: str, **values: object) -> str:
 
 def placeholders(key: str) -> set[str]:
     """The placeholder names a message uses (for checks after editing)."""
-    template = _lookup(key)
-    return {name for _, name, _, _ in string.Formatter().parse(str(template)) if name}
+    return placeholders_in(str(_lookup(key)))
+
+
+def placeholders_in(template: str) -> set[str]:
+    """The `{names}` a sentence needs."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def menu(name: str) -> Menu:
