@@ -193,10 +193,11 @@ class JsonBusinessData:
         self._unlocks: dict[str, date] = {}  # customer id -> day of the last trust unlock
         self._plans = _plans_by_id(_load(folder / "plans.json", "plans", _read_plan), "plans.json")
         self._areas = _load(folder / "coverage.json", "areas", _area_reader(self._plans))
-        customers = _load(folder / "customers.json", "customers", _customer_reader(self._plans))
+        self._online: dict[str, bool] = {}  # customer id -> the demo's "connection" field
+        reader = _customer_reader(self._plans, self._online)
+        customers = _load(folder / "customers.json", "customers", reader)
         _check_unique_ids(customers)
         self._customers = _by_document(customers)
-        self._online = dict(_connections(folder / "customers.json"))
         self._outages = _load(folder / "outages.json", "outages", _read_outage)
 
     def find_customer(self, document: str) -> Customer | None:
@@ -473,12 +474,25 @@ def _area_reader(plans: dict[str, Plan]) -> Callable[[_Fields], CoverageArea]:
     return read
 
 
-def _customer_reader(plans: dict[str, Plan]) -> Callable[[_Fields], Customer]:
-    """A reader for customers.json entries whose plan must exist in plans.json."""
+def _customer_reader(
+    plans: dict[str, Plan], online: dict[str, bool]
+) -> Callable[[_Fields], Customer]:
+    """A reader for customers.json entries whose plan must exist in plans.json.
+
+    The optional "connection" ("online"/"offline") is not customer data: it goes to
+    `online`, by customer id, for the demo's `connection_online`.
+    """
 
     def read(fields: _Fields) -> Customer:
         plan_id = fields.text("plan_id")
         _check_plan_ids(fields, "plan_id", (plan_id,), plans)
+        connection = fields.text("connection", default="")
+        if connection not in ("", "online", "offline"):
+            raise fields.error(
+                "connection", f"{connection!r} não é um destes valores: online, offline"
+            )
+        if connection:
+            online[fields.text("id")] = connection == "online"
         return Customer(
             id=fields.text("id"),
             document=_read_document(fields, "document"),
@@ -503,16 +517,6 @@ def _read_phones(fields: _Fields, key: str) -> tuple[str, ...]:
             raise fields.error(key, "telefone inválido; use DDI 55 + DDD + número, só dígitos")
         phones.append(phone)
     return tuple(phones)
-
-
-def _connections(path: Path) -> Iterable[tuple[str, bool]]:
-    """The optional "connection" field of each demo customer, as (id, online)."""
-    for item in json.loads(path.read_text(encoding="utf-8"))["customers"]:
-        state = item.get("connection")
-        if state not in (None, "online", "offline"):
-            raise ValueError(f"customers.json: {item['id']}: connection deve ser online ou offline")
-        if state is not None:
-            yield item["id"], state == "online"
 
 
 def _check_plan_ids(

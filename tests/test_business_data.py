@@ -390,3 +390,20 @@ def test_top_level_list_error_does_not_dump_the_file(folder):
     with pytest.raises(ValueError, match=r"customers\.json: esperado um objeto") as caught:
         JsonBusinessData(folder)
     assert "Maria" not in str(caught.value)
+
+
+def test_the_demo_connection_field_says_whether_the_customer_is_online(folder):
+    _edit(folder, "customers.json", _set(["customers", 0, "connection"], "online"))
+    _edit(folder, "customers.json", _set(["customers", 1, "connection"], "offline"))
+    data = JsonBusinessData(folder)
+
+    states = [data.connection_online(c) for c in data._customers.values()]
+
+    assert states[:2] == [True, False]
+    assert set(states[2:]) == {None}  # no field: unknown
+
+
+def test_a_bad_connection_value_names_the_field(folder):
+    _edit(folder, "customers.json", _set(["customers", 2, "connection"], "ligado"))
+    with pytest.raises(ValueError, match=r"customers\[2\].connection: 'ligado' não é um destes"):
+        JsonBusinessData(folder)
