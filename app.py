@@ -32,12 +32,12 @@ from answers import answers
 from backends import build_business
 from bot_logic import BotLogic
 from business_data import BusinessData
-from checks import StartupRefused, refuse_on_problems
+from checks import StartupRefused, data_line, refuse_on_content_problems
 from config import Config, ConfigError, load_config
 from dedup import SeenMessages
 from delivery import Deliverer, RetryPolicy
 from documents import same_phone
-from hours import AttendanceHours
+from hours import attendance_hours
 from inbound import Incoming, PayloadError, delivery_failure, parse_callback
 from log_setup import configure_logging, message_context
 from outbox import Outbox
@@ -159,7 +159,7 @@ def create_app(
         load_dotenv()
         config = load_config()
     configure_logging(config.log_level)
-    refuse_on_problems(config)  # a broken content/ or data file never becomes a 500 per message
+    refuse_on_content_problems()  # a broken content/ file never becomes a 500 per message
     app = Flask(__name__)
     # "/webhook//x" would otherwise get an HTML 308 to the merged path: an unknown path
     # answers the JSON 404 like any other. Set before any route is added (rules read it then).
@@ -199,17 +199,19 @@ def _build(
         # Redis: any number of workers and instances share conversations and message ids.
         sessions = redis_store.RedisSessionStore(shared, config.session_ttl_seconds, **clock_kwargs)
     sessions = sessions or InMemorySessionStore(config.session_ttl_seconds, **clock_kwargs)
-    records = records or RecordsStore(config.database_url, default_sqlite_path=config.sqlite_path)
+    try:  # a broken hours setting or data file refuses the start, one line
+        hours = attendance_hours(config)
+        records = records or RecordsStore(
+            config.database_url, default_sqlite_path=config.sqlite_path
+        )
+        business = business or build_business(config, records)
+    except ValueError as error:
+        raise StartupRefused([data_line(config, error)]) from None
     bot = BotLogic(
         sessions,
-        business or build_business(config, records),
+        business,
         records,
-        AttendanceHours.parse(
-            config.attendance_hours,
-            config.attendance_timezone,
-            state=config.attendance_state,
-            closed_dates=config.attendance_closed_dates,
-        ),
+        hours,
         timezone=config.attendance_timezone,
         max_invalid_attempts=config.max_invalid_attempts,
         request_deadline_days=config.request_deadline_business_days,

@@ -3,7 +3,8 @@
 `python manage.py check` (`make check`, and the Render build) prints every
 problem on one line, in Portuguese, naming the variable or the file and line;
 gunicorn's master runs the start-up part before loading the app, and
-`create_app` refuses to build on any of them. So a bad edit fails the deploy,
+`create_app` refuses to build on any of them (content/ checked first, the hours
+and data as it loads them, so nothing is read twice). So a bad edit fails the deploy,
 not the customers' messages.
 
 What is checked:
@@ -69,11 +70,19 @@ def startup_problems(config: Config, content_dir: Path | None = None) -> list[st
     return content_problems(content_dir) + data_problems(config)
 
 
-def refuse_on_problems(config: Config) -> None:
-    """Raise StartupRefused when anything that start-up checks is wrong."""
-    problems = startup_problems(config)
+def refuse_on_content_problems() -> None:
+    """Raise StartupRefused when content/ is wrong (the data is checked as the app loads it)."""
+    problems = content_problems()
     if problems:
         raise StartupRefused(problems)
+
+
+def data_line(config: Config, error: ValueError) -> str:
+    """One problem of the hours or the data files, as `make check` and the start-up say it."""
+    text = str(error)
+    return (
+        text if text.startswith("ATTENDANCE_") else f"{_shown_path(Path(config.data_dir))}/{text}"
+    )
 
 
 # --- content/ -----------------------------------------------------------------------
@@ -268,22 +277,14 @@ def _uses_in_constant(node: ast.Assign, place: str) -> list[Use]:
 def data_problems(config: Config) -> list[str]:
     """Attendance hours and the files the backend reads at start."""
     from business_data import load_business_data
-    from hours import AttendanceHours
+    from hours import attendance_hours
 
     problems = []
-    try:
-        AttendanceHours.parse(
-            config.attendance_hours,
-            config.attendance_timezone,
-            state=config.attendance_state,
-            closed_dates=config.attendance_closed_dates,
-        )
-    except ValueError as error:
-        problems.append(str(error))  # it names its variable (ATTENDANCE_HOURS, _STATE…)
-    try:
-        load_business_data(config.data_dir)
-    except ValueError as error:
-        problems.append(f"{_shown_path(Path(config.data_dir))}/{error}")
+    for load in (lambda: attendance_hours(config), lambda: load_business_data(config.data_dir)):
+        try:
+            load()
+        except ValueError as error:
+            problems.append(data_line(config, error))
     return problems
 
 

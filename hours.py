@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import groupby
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
 from documents import fold
+
+if TYPE_CHECKING:
+    from config import Config
 
 DEFAULT_SPEC = "seg-sex 08:00-18:00; sab 08:00-12:00"
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
@@ -155,6 +159,16 @@ class AttendanceHours:
                 ends = min(window[1], closed.since) if closed.since else window[0]
                 window = (window[0], ends) if window[0] < ends else None
         return window
+
+
+def attendance_hours(config: Config) -> AttendanceHours:
+    """The attendance hours the settings describe (ATTENDANCE_*)."""
+    return AttendanceHours.parse(
+        config.attendance_hours,
+        config.attendance_timezone,
+        state=config.attendance_state,
+        closed_dates=config.attendance_closed_dates,
+    )
 
 
 def describe_moment(moment: datetime, now: datetime) -> str:
