@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 import content
@@ -98,28 +99,27 @@ def checked_codes(invoice: Invoice, now: datetime) -> tuple[str, str]:
     A code the backend got wrong is never shown: a customer would pay nothing, or the
     wrong account. It is logged masked for the team to fix at the source.
     """
-    barcode = pix = ""
-    try:
-        barcode = check_barcode_line(invoice.barcode_line, reference=now.date()).digits
-    except PaymentCodeError as problem:
-        if invoice.barcode_line:
-            log.warning(
-                "invoice %s: linha digitável %s refused (%s)",
-                invoice.id,
-                mask_code(invoice.barcode_line),
-                problem.reason,
-            )
-    if invoice.pix_code:
-        try:
-            pix = check_pix_code(invoice.pix_code).payload
-        except PaymentCodeError as problem:
-            log.warning(
-                "invoice %s: PIX code %s refused (%s)",
-                invoice.id,
-                mask_code(invoice.pix_code),
-                problem.reason,
-            )
+    barcode = _checked(
+        invoice,
+        "linha digitável",
+        invoice.barcode_line,
+        lambda code: check_barcode_line(code, reference=now.date()).digits,
+    )
+    pix = _checked(invoice, "PIX code", invoice.pix_code, lambda code: check_pix_code(code).payload)
     return barcode, pix
+
+
+def _checked(invoice: Invoice, name: str, code: str, check: Callable[[str], str]) -> str:
+    """`check(code)`, or "" (logged masked) when the code is absent or refused."""
+    if not code:
+        return ""
+    try:
+        return check(code)
+    except PaymentCodeError as problem:
+        log.warning(
+            "invoice %s: %s %s refused (%s)", invoice.id, name, mask_code(code), problem.reason
+        )
+        return ""
 
 
 FLOW = Flow(
