@@ -73,8 +73,12 @@ def parse_callback(payload: Any, *, max_text_chars: int = 4096) -> Incoming | No
         # else was typed by a person on the company phone, i.e. an attendant.
         if payload.get("fromApi") is True:
             return None
-        # What the attendant typed matters only for the hand-back command ("#theo").
-        typed = _content(payload, message_id, phone, max_text_chars).text
+        # What the attendant typed matters only for the hand-back command ("#theo"); an
+        # odd body is still a takeover, as it was before the command existed.
+        try:
+            typed = _content(payload, message_id, phone, max_text_chars).text
+        except PayloadError:
+            typed = ""
         return Incoming(message_id, phone, "takeover", text=typed)
     return _content(payload, message_id, phone, max_text_chars)
 

@@ -183,3 +183,11 @@ def test_a_delivery_failure_phone_cannot_carry_control_characters():
     phone, error = delivery_failure(payload)
 
     assert phone.isprintable() and error.isprintable()
+
+
+def test_an_attendant_message_with_an_odd_body_is_still_a_takeover():
+    body = load_fixture("from_me_attendant") | {"text": 12345}
+
+    message = parse_callback(body)
+
+    assert message is not None and message.kind == "takeover" and message.text == ""
