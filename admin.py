@@ -1,9 +1,10 @@
 """What ops needs from a running Theo, behind a token: metrics and a few admin actions.
 
 - `GET /metrics` — counters in Prometheus text format (METRICS_TOKEN, or ADMIN_TOKEN).
-- `GET /admin/requests?limit=50` — the latest recorded requests, personal data masked.
-- `POST /admin/conversations/<phone>/release` — a person finished attending: the next
-  message of that customer is answered by Theo again.
+- `POST /admin/handoffs/<phone>/release` (alias `/admin/conversations/<phone>/release`)
+  — a person finished attending: the next message of that customer is answered by Theo.
+
+Recorded requests, outages and the handoffs list are in ops_api.py.
 - `POST /admin/customers/<phone>/forget` — delete what is kept about a customer (LGPD),
   including the live conversation, which the `manage.py` command cannot reach.
 
@@ -25,9 +26,8 @@ from flask_limiter import Limiter
 
 from conversation import HUMAN
 from documents import normalize_phone
-from privacy import mask_name, mask_phone, scrub
+from privacy import mask_phone, scrub
 from rate_limits import ADMIN_LIMIT
-from records import RecordedRequest
 from security import WEBHOOK_BASE, token_required
 
 log = logging.getLogger("theo.admin")
@@ -99,45 +99,6 @@ def _label(value: str) -> str:
     return "".join(ch for ch in value if ch.isalnum() or ch == "_")[:40]
 
 
-@admin.get("/admin/requests")
-@token_required(*ADMIN)
-def recent_requests() -> Any:
-    """The latest recorded requests (default 50, at most 200), masked."""
-    count = min(max(request.args.get("limit", 50, type=int), 1), MAX_LISTED)
-    found = current_app.extensions["theo"].records.recent_requests(count)
-    return jsonify(requests=[masked_request(item) for item in found])
-
-
-def masked_request(item: RecordedRequest) -> dict[str, Any]:
-    """A recorded request fit for a screen: phone, names, CEPs and documents masked."""
-    return {
-        "id": item.id,
-        "kind": item.kind,
-        "protocol": item.protocol,
-        "phone": mask_phone(item.phone),
-        "details": {key: _masked_detail(key, value) for key, value in item.details.items()},
-        "created_at": item.created_at.isoformat(),
-    }
-
-
-def _masked_detail(key: str, value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    if key == "name":
-        return mask_name(value)
-    if key == "cep":
-        return value[:5] + "-***" if len(value) >= 5 else "***"
-    if " " in value.strip():
-        # Free text (a reason, a description) may hold a name or a street: hide proper nouns.
-        return _WORD.sub(_hide_proper_noun, scrub(value))
-    return scrub(value)
-
-
-def _hide_proper_noun(match: re.Match[str]) -> str:
-    word = match.group()
-    return mask_name(word) if word[0].isupper() else word
-
-
 @admin.get("/admin/outbox")
 @token_required(*ADMIN)
 def outbox_status() -> Any:
@@ -172,6 +133,7 @@ def resend_failed() -> Any:
     return jsonify(status="queued", count=count)
 
 
+@admin.post("/admin/handoffs/<phone>/release")
 @admin.post("/admin/conversations/<phone>/release")
 @token_required(*ADMIN)
 def release(phone: str) -> Any:

@@ -24,6 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import admin
 import content
+import ops_api
 import rate_limits
 import redis_store
 import security
@@ -40,6 +41,7 @@ from documents import same_phone
 from hours import attendance_hours
 from inbound import Incoming, PayloadError, delivery_failure, parse_callback
 from log_setup import configure_logging, message_context
+from outages import OutageStore
 from outbox import Outbox
 from privacy import mask_phone
 from records import RecordsStore
@@ -176,6 +178,7 @@ def create_app(
     security.install(app, config)
     limiter = rate_limits.install(app, config)
     admin.install(app, limiter)
+    ops_api.install(app, limiter)
     simulator.install(app, limiter, config)
     app.register_error_handler(HTTPException, _http_error)
     if config.sender_mode == "thread":
@@ -205,6 +208,8 @@ def _build(
             config.database_url, default_sqlite_path=config.sqlite_path
         )
         business = business or build_business(config, records)
+        outages = OutageStore(records.engine)
+        outages.seed_if_empty(config.data_dir)  # the demo's outages, into an empty table
     except ValueError as error:
         raise StartupRefused([data_line(config, error)]) from None
     bot = BotLogic(
@@ -212,6 +217,7 @@ def _build(
         business,
         records,
         hours,
+        outages,
         timezone=config.attendance_timezone,
         max_invalid_attempts=config.max_invalid_attempts,
         request_deadline_days=config.request_deadline_business_days,

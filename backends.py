@@ -3,10 +3,10 @@
 - `demo`: the demo files in DATA_DIR (data/), the embedded default;
 - `csv`: the provider's spreadsheets, imported into Theo's database with
   `python manage.py import` (docs/importacao-csv.md);
-- `ixc`: the IXC Provedor webservice, live. Plans on sale, coverage and outages
-  are Theo's own (DATA_DIR): IXC keeps no coverage by CEP.
+- `ixc`: the IXC Provedor webservice, live. Plans on sale and coverage are
+  Theo's own (DATA_DIR): IXC keeps no coverage by CEP.
 
-Outages always come from DATA_DIR's outages.json, whatever the backend.
+Outages are not business data: ops register them in Theo's database (outages.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def build_business(config: Config, records: RecordsStore) -> BusinessData:
     """The backend the configuration names, ready to answer."""
     files = load_business_data(config.data_dir)
     if config.business_backend == "csv":
-        return SqlBusinessData(records.engine, outages=files.outage_for_cep)
+        return SqlBusinessData(records.engine)
     if config.business_backend == "ixc":
         return IxcBusinessData(ixc_settings(config), catalog=files)
     return files

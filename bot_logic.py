@@ -46,8 +46,9 @@ from conversation import (
 )
 from documents import fold
 from flows import CLOSING, ENTRIES, START, STEPS, UNAVAILABLE
-from hours import AttendanceHours
+from hours import AttendanceHours, describe_moment
 from inbound import Incoming
+from outages import OutageStore
 from privacy import mask_phone, scrub
 from records import RecordsStore
 from replies import Reply, join_plain
@@ -89,6 +90,7 @@ class BotLogic:
         business: BusinessData,
         records: RecordsStore,
         hours: AttendanceHours,
+        outages: OutageStore,
         *,
         clock: Callable[[], float] = time.time,
         timezone: str = "America/Sao_Paulo",
@@ -104,6 +106,7 @@ class BotLogic:
         self.business = business
         self.records = records
         self.hours = hours
+        self.outages = outages
         self.clock = clock
         self.timezone = ZoneInfo(timezone)
         self.max_invalid_attempts = max_invalid_attempts
@@ -206,7 +209,7 @@ class BotLogic:
         log.info("new conversation %s for %s", protocol, mask_phone(turn.message.phone))
         intent = self._first_request(turn)
         if intent is None:
-            intro = content.text("geral.saudacao", protocolo=protocol)
+            intro = content.text("geral.saudacao", protocolo=protocol) + self._outage_note(turn)
             if turn.message.kind != "text":
                 intro += "\n\n" + content.text("geral.so_texto_inicio")
             turn.out.append(content.menu_reply("principal", intro=intro))
@@ -214,6 +217,18 @@ class BotLogic:
         turn.say("geral.saudacao_direta", protocolo=protocol)
         self._remember_second_request(turn, intent)
         self._enter(turn, self._jump_safely(turn, intent, words=turn.message.choice_id is None))
+
+    def _outage_note(self, turn: Turn) -> str:
+        """A reminder of the outage this phone was told about, while it lasts ("" if none).
+
+        Seam: a customer identified by the WhatsApp number at the greeting could be
+        matched by CEP too (`self.outages.for_cep(customer.cep, now)`).
+        """
+        outage = self.outages.told_about(turn.message.phone, turn.now)
+        if outage is None:
+            return ""
+        forecast = describe_moment(outage.expected_end.astimezone(turn.now.tzinfo), turn.now)
+        return "\n\n" + content.text("massiva.saudacao", mensagem=outage.message, previsao=forecast)
 
     def _first_request(self, turn: Turn) -> str | None:
         """What the first message asks: words, a main-menu number, or a tap on an old menu."""

@@ -1,4 +1,4 @@
-"""Customers, invoices, plans, coverage and outages: what Theo looks up.
+"""Customers, invoices, plans and coverage: what Theo looks up.
 
 `BusinessData` is the seam a real ERP replaces. `JsonBusinessData` implements it
 from the demo files in `data/` (see `data/LEIAME.md`), validated at load so a
@@ -23,9 +23,6 @@ from documents import DocumentError, compact_document, mask_document, parse_docu
 logger = logging.getLogger(__name__)
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent / "data"
-# An outage still flagged active this long after its forecast is a forgotten flag:
-# ignoring it lets customers reach the diagnosis and a technician visit again.
-STALE_OUTAGE_AFTER = timedelta(hours=24)
 
 CustomerKind = Literal["residential", "business"]
 UnlockOutcome = Literal["unlocked", "already", "refused", "unsupported"]
@@ -87,8 +84,8 @@ class Customer:
 
 
 @dataclass(frozen=True)
-class Outage:
-    """A known network problem in an area, registered by the operations team."""
+class OutageSeed:
+    """An outage of the demo file outages.json, which only seeds an empty database."""
 
     id: str
     cep_prefixes: tuple[str, ...]
@@ -150,10 +147,6 @@ class BusinessData(Protocol):
         """The plan with this id, if any."""
         ...
 
-    def outage_for_cep(self, cep: str, now: datetime) -> Outage | None:
-        """The active outage affecting this CEP at `now` (tz-aware), if any."""
-        ...
-
     def payment_details(self, invoice: Invoice) -> Invoice:
         """The invoice with the codes and PDF a backend fetches one invoice at a time."""
         ...
@@ -178,7 +171,7 @@ class BusinessData(Protocol):
 
 
 class JsonBusinessData:
-    """BusinessData read once from plans.json, coverage.json, customers.json, outages.json.
+    """BusinessData read once from plans.json, coverage.json and customers.json.
 
     The demo backend also plays the ERP's part in what a demo must show: a trust
     unlock lasts TRUST_UNLOCK_DAYS and is granted once per TRUST_UNLOCK_PERIOD per
@@ -198,7 +191,6 @@ class JsonBusinessData:
         customers = _load(folder / "customers.json", "customers", reader)
         _check_unique_ids(customers)
         self._customers = _by_document(customers)
-        self._outages = _load(folder / "outages.json", "outages", _read_outage)
 
     def find_customer(self, document: str) -> Customer | None:
         """The customer holding this CPF/CNPJ (compact or formatted), if any.
@@ -226,19 +218,6 @@ class JsonBusinessData:
     def plan(self, plan_id: str) -> Plan | None:
         """The plan with this id, if any."""
         return self._plans.get(plan_id)
-
-    def outage_for_cep(self, cep: str, now: datetime) -> Outage | None:
-        """The active, not stale outage covering this CEP; the latest forecast if several."""
-        if now.tzinfo is None or now.utcoffset() is None:
-            raise ValueError("outage_for_cep needs a timezone-aware `now`")
-        digits = only_digits(cep)
-        matching = [
-            outage
-            for outage in self._outages
-            if outage.active and any(digits.startswith(p) for p in outage.cep_prefixes)
-        ]
-        current = [outage for outage in matching if not _is_stale(outage, now)]
-        return max(current, key=lambda outage: outage.expected_restoration, default=None)
 
     def payment_details(self, invoice: Invoice) -> Invoice:
         """The demo invoices carry their codes and links already."""
@@ -273,14 +252,6 @@ class JsonBusinessData:
 def load_business_data(folder: str | Path | None = None) -> JsonBusinessData:
     """Load the JSON data set from `folder` (default: the repository's data/ folder)."""
     return JsonBusinessData(DEFAULT_FOLDER if folder is None else folder)
-
-
-def _is_stale(outage: Outage, now: datetime) -> bool:
-    """True (and logged for ops) when the forecast passed more than STALE_OUTAGE_AFTER ago."""
-    stale = now - outage.expected_restoration > STALE_OUTAGE_AFTER
-    if stale:
-        logger.warning("outage %s ignored: still active long after its forecast", outage.id)
-    return stale
 
 
 def most_specific(
@@ -564,9 +535,15 @@ def _read_invoice(fields: _Fields) -> Invoice:
     )
 
 
-def _read_outage(fields: _Fields) -> Outage:
-    """Build an Outage from outages.json."""
-    return Outage(
+def load_outage_seeds(folder: Path | str) -> list[OutageSeed]:
+    """The outages of the demo file (validated like the other files); [] without the file."""
+    path = Path(folder) / "outages.json"
+    return _load(path, "outages", read_outage_seed) if path.exists() else []
+
+
+def read_outage_seed(fields: _Fields) -> OutageSeed:
+    """Build an OutageSeed from outages.json."""
+    return OutageSeed(
         id=fields.text("id"),
         cep_prefixes=fields.cep_prefixes("cep_prefixes"),
         message=fields.text("message"),

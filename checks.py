@@ -276,11 +276,16 @@ def _uses_in_constant(node: ast.Assign, place: str) -> list[Use]:
 # --- data and connections --------------------------------------------------------------
 def data_problems(config: Config) -> list[str]:
     """Attendance hours and the files the backend reads at start."""
-    from business_data import load_business_data
+    from business_data import load_business_data, load_outage_seeds
     from hours import attendance_hours
 
     problems = []
-    for load in (lambda: attendance_hours(config), lambda: load_business_data(config.data_dir)):
+    loads = (
+        lambda: attendance_hours(config),
+        lambda: load_business_data(config.data_dir),
+        lambda: load_outage_seeds(config.data_dir),
+    )
+    for load in loads:
         try:
             load()
         except ValueError as error:

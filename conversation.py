@@ -23,6 +23,7 @@ import content
 import understanding as nlu
 from inbound import Incoming
 from replies import Reply
+from sessions import HUMAN as HUMAN  # re-exported: flows and engine name it here
 from sessions import Session
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("theo.bot")
 
 # States the engine itself owns; every flow may return them.
-HUMAN = "human"  # a person attends: Theo stays silent until `menu`
+# HUMAN (from sessions, which lists them for ops): a person attends; Theo stays silent.
 END = "end"  # conversation closed: the session is dropped
 CONFIRM = "confirm"  # Theo asked which of two readings the customer meant
 

@@ -64,7 +64,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -77,7 +77,6 @@ from business_data import (
     CustomerKind,
     CustomerStatus,
     Invoice,
-    Outage,
     Plan,
     ServiceOrderKind,
     UnlockResult,
@@ -193,10 +192,6 @@ class IxcBusinessData:
         plan = _to_plan(rows[0]) if rows else None
         self._cache.put(key, plan)
         return plan
-
-    def outage_for_cep(self, cep: str, now: datetime) -> Outage | None:
-        """Outages are registered in Theo's own data."""
-        return self._catalog.outage_for_cep(cep, now)
 
     # --- connection, trust unlock, service orders ---------------------------------------
 

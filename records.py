@@ -62,6 +62,9 @@ REQUEST_KINDS = (
     "system_unavailable",
 )
 
+OPEN, HANDLED = "open", "handled"
+REQUEST_STATUSES = (OPEN, HANDLED)
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # The records hold protocols, phones and requests: for the service's user only.
 PRIVATE_FILE_MODE = 0o600
@@ -127,6 +130,10 @@ requests_table = Table(
     Column("phone", String(32), nullable=False),
     Column("details", JSON().with_variant(JSONB(), "postgresql"), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    # Ops mark a request handled once they acted on it (migration 0004).
+    Column("status", String(16), nullable=False, server_default=OPEN),
+    Column("handled_at", UtcDateTime(), nullable=True),
+    Column("handled_by", String(100), nullable=True),
     sqlite_autoincrement=True,
 )
 
@@ -157,6 +164,20 @@ class RecordedRequest:
     phone: str
     details: dict
     created_at: datetime
+    status: str = OPEN
+    handled_at: datetime | None = None
+    handled_by: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """Which recorded requests ops want to see: kinds, status, since when, after a cursor."""
+
+    kinds: tuple[str, ...] = ()
+    status: str | None = None
+    since: datetime | None = None
+    before_id: int | None = None  # the paging cursor: requests older than this id
+    limit: int = 50
 
 
 def normalize_database_url(database_url: str) -> str:
@@ -358,6 +379,38 @@ class RecordsStore:
         query = select(requests_table).order_by(requests_table.c.id.desc()).limit(limit)
         return self._fetch(query)
 
+    def find_requests(self, wanted: RequestFilter) -> list[RecordedRequest]:
+        """The requests matching `wanted`, newest first, at most `wanted.limit`."""
+        table = requests_table
+        query = select(table).order_by(table.c.id.desc()).limit(wanted.limit)
+        if wanted.kinds:
+            query = query.where(table.c.kind.in_(wanted.kinds))
+        if wanted.status:
+            query = query.where(table.c.status == wanted.status)
+        if wanted.since:
+            query = query.where(table.c.created_at >= _as_utc(wanted.since))
+        if wanted.before_id:
+            query = query.where(table.c.id < wanted.before_id)
+        return self._fetch(query)
+
+    def mark_handled(
+        self, protocol: str, by: str | None, now: datetime, kinds: tuple[str, ...] = ()
+    ) -> tuple[int, int]:
+        """Mark the open requests of `protocol` handled; (how many found, how many marked)."""
+        table = requests_table
+        mine = table.c.protocol == protocol
+        if kinds:
+            mine = mine & table.c.kind.in_(kinds)
+        with self.engine.begin() as conn:
+            found = len(conn.execute(select(table.c.id).where(mine)).all())
+            marked = conn.execute(
+                update(table)
+                .where(mine, table.c.status == OPEN)
+                .values(status=HANDLED, handled_at=_as_utc(now), handled_by=by)
+            ).rowcount
+        log.info("protocol %s: %d requests marked handled", protocol, marked)
+        return found, marked
+
     def purge_older_than(self, days: int, now: datetime | None = None) -> dict[str, int]:
         """Delete requests and protocols created more than `days` ago; return how many."""
         if days <= 0:
@@ -445,4 +498,7 @@ def _to_request(row: RowMapping) -> RecordedRequest:
         phone=row["phone"],
         details=row["details"],
         created_at=row["created_at"],
+        status=row["status"],
+        handled_at=row["handled_at"],
+        handled_by=row["handled_by"],
     )

@@ -22,7 +22,7 @@ from redis.exceptions import LockError, LockNotOwnedError
 from dedup import DONE, PROCESSING
 from privacy import mask_phone
 from rate_limits import phone_key
-from sessions import Clock, Session
+from sessions import HUMAN, Clock, Session
 
 log = logging.getLogger("theo.redis_store")
 
@@ -93,11 +93,40 @@ class RedisSessionStore:
         session.updated_at = self.clock()
         expiry_ms = max(1, round((session.ttl or self.ttl) * 1000))
         payload = json.dumps(asdict(session), ensure_ascii=False)
-        self.client.set(self._key("session", phone), payload, px=expiry_ms)
+        with self.client.pipeline() as pipe:
+            pipe.set(self._key("session", phone), payload, px=expiry_ms)
+            # Ops list the conversations a person attends: the one place the number is a
+            # value (a key never holds it), and only while the person attends.
+            if session.state == HUMAN:
+                pipe.hset(self._attended_key, phone_key(phone), phone)
+            else:
+                pipe.hdel(self._attended_key, phone_key(phone))
+            pipe.execute()
 
     def drop(self, phone: str) -> None:
         """Forget the conversation of `phone`."""
-        self.client.delete(self._key("session", phone))
+        with self.client.pipeline() as pipe:
+            pipe.delete(self._key("session", phone))
+            pipe.hdel(self._attended_key, phone_key(phone))
+            pipe.execute()
+
+    def attended(self) -> list[tuple[str, Session]]:
+        """The live sessions a person attends (state HUMAN), with their phones (for ops).
+
+        Entries whose session expired or moved on are swept from the index here.
+        """
+        found = []
+        for digest, phone in self.client.hgetall(self._attended_key).items():
+            session = self.get(phone)
+            if session is None or session.state != HUMAN:
+                self.client.hdel(self._attended_key, digest)
+                continue
+            found.append((phone, session))
+        return found
+
+    @property
+    def _attended_key(self) -> str:
+        return f"{self.prefix}attended"
 
     def lock(self, phone: str) -> AbstractContextManager[None]:
         """Serialise the handling of one phone's messages across every process.

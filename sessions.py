@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 Clock = Callable[[], float]
+HUMAN = "human"  # conversation.HUMAN (conversation imports this module): a person attends
 
 
 @dataclass
@@ -38,6 +39,7 @@ class SessionStore(Protocol):
     def save(self, phone: str, session: Session) -> None: ...
     def drop(self, phone: str) -> None: ...
     def lock(self, phone: str) -> AbstractContextManager[None]: ...
+    def attended(self) -> list[tuple[str, Session]]: ...
 
 
 class PhoneLocks:
@@ -117,6 +119,15 @@ class InMemorySessionStore:
     def lock(self, phone: str) -> AbstractContextManager[None]:
         """Serialise the handling of one phone's messages."""
         return self._locks.hold(phone)
+
+    def attended(self) -> list[tuple[str, Session]]:
+        """The live sessions a person attends (state HUMAN), with their phones (for ops)."""
+        with self._guard:
+            return [
+                (phone, copy.deepcopy(session))
+                for phone, session in self._sessions.items()
+                if session.state == HUMAN and not self._expired(session)
+            ]
 
     def __len__(self) -> int:
         with self._guard:

@@ -13,9 +13,9 @@ worker, without a cache to invalidate.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -41,7 +41,6 @@ from business_data import (
     CoverageArea,
     Customer,
     Invoice,
-    Outage,
     Plan,
     ServiceOrderKind,
     UnlockResult,
@@ -120,20 +119,17 @@ invoices_table = Table(
 
 BUSINESS_TABLES = (plans_table, coverage_areas_table, customers_table, invoices_table)
 
-OutageLookup = Callable[[str, datetime], Outage | None]
-
 
 class SqlBusinessData:
-    """BusinessData from the imported spreadsheets; outages come from `outages`.
+    """BusinessData from the imported spreadsheets (outages are Theo's own: outages.py).
 
     The spreadsheets carry no connection state, no trust unlock rule and no order
     system: those answer "unknown", "unsupported" and "none kept", as the
     Protocol allows, and Theo records the request for the team.
     """
 
-    def __init__(self, engine: Engine, outages: OutageLookup) -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._outages = outages
 
     def find_customer(self, document: str) -> Customer | None:
         """The customer holding this CPF/CNPJ (compact or formatted), with open invoices."""
@@ -174,10 +170,6 @@ class SqlBusinessData:
             query = select(plans_table).where(plans_table.c.plan_id == plan_id)
             row = conn.execute(query).mappings().first()
         return None if row is None else _to_plan(row)
-
-    def outage_for_cep(self, cep: str, now: datetime) -> Outage | None:
-        """Outages are not in the spreadsheets: asked to the lookup given at construction."""
-        return self._outages(cep, now)
 
     def payment_details(self, invoice: Invoice) -> Invoice:
         """The imported invoices carry their codes and links already."""

@@ -97,13 +97,17 @@ def account_state(turn: Turn, customer: Customer) -> str | None:
             return TRUST_UNLOCK_OFFER
         turn.say("suporte.religacao")
         return CLOSING
-    outage = turn.bot.business.outage_for_cep(customer.cep, turn.now)
+    outage = turn.bot.outages.for_cep(customer.cep, turn.now)
     if outage is None:
+        if turn.data.pop("asked_outage", False):
+            turn.say("massiva.nenhuma")  # "vai voltar quando?" with nothing registered
         return None
-    eta = describe_moment(outage.expected_restoration, turn.now)
-    late = outage.expected_restoration <= turn.now
+    forecast = outage.expected_end.astimezone(turn.now.tzinfo)
+    late = forecast <= turn.now
     key = "suporte.manutencao_atrasada" if late else "suporte.manutencao"
-    turn.say(key, mensagem=outage.message, previsao=eta)
+    turn.say(key, mensagem=outage.message, previsao=describe_moment(forecast, turn.now))
+    # Counted once per customer; they get the "it's back" message when ops end it.
+    turn.bot.outages.note_told(outage, turn.message.phone, turn.now)
     return CLOSING
 
 

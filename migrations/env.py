@@ -14,6 +14,7 @@ from alembic import context
 from dotenv import load_dotenv
 from sqlalchemy.engine import Connection, Engine
 
+import outages  # noqa: F401  (the outage tables)
 import outbox  # noqa: F401  (puts the outbox table on the metadata)
 import sql_business_data  # noqa: F401  (and the tables imported from spreadsheets)
 from config import load_config

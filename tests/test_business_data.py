@@ -2,7 +2,7 @@
 
 import json
 import shutil
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -134,19 +134,6 @@ def test_unknown_plan(data):
     assert data.plan("10-giga") is None
 
 
-def test_no_active_outage_in_the_shipped_demo(data):
-    shipped = json.loads((DEFAULT_FOLDER / "outages.json").read_text(encoding="utf-8"))["outages"]
-    assert shipped, "ship an inactive example so ops see the shape"
-    assert [outage["active"] for outage in shipped] == [False] * len(shipped)
-    for cep in ("01310100", "01311000", "01415000", "04538133"):
-        assert data.outage_for_cep(cep, NOW) is None
-
-
-def test_outage_for_cep_needs_an_aware_now(data):
-    with pytest.raises(ValueError, match="timezone"):
-        data.outage_for_cep("01310100", datetime(2026, 11, 26, 10, 0))
-
-
 def test_is_overdue_on_the_due_date_itself():
     invoice = Invoice("F1", "2026-11", date(2026, 11, 26), Decimal("1.00"), "0" * 47)
     assert not invoice.is_overdue(date(2026, 11, 26))
@@ -173,41 +160,6 @@ def _edit(folder: Path, filename: str, change) -> None:
     content = json.loads(path.read_text(encoding="utf-8"))
     change(content)
     path.write_text(json.dumps(content, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
-def _active_outage(restoration: str, prefixes=("01310",)) -> dict:
-    return {
-        "id": "OC-1",
-        "cep_prefixes": list(prefixes),
-        "message": "Manutenção na rede",
-        "expected_restoration": restoration,
-        "active": True,
-    }
-
-
-def test_active_outage_matches_by_cep_prefix(folder):
-    _edit(
-        folder,
-        "outages.json",
-        lambda c: c["outages"].append(_active_outage("2026-11-26T18:00:00-03:00")),
-    )
-    data = JsonBusinessData(folder)
-    outage = data.outage_for_cep("01310100", NOW)
-    assert outage is not None and outage.id == "OC-1"
-    assert outage.expected_restoration == datetime(2026, 11, 26, 21, 0, tzinfo=UTC)
-    assert data.outage_for_cep("01415000", NOW) is None
-
-
-def test_outage_forgotten_long_after_its_forecast_is_ignored(folder, caplog):
-    _edit(
-        folder,
-        "outages.json",
-        lambda c: c["outages"].append(_active_outage("2026-11-24T18:00:00-03:00")),
-    )
-    data = JsonBusinessData(folder)
-    assert data.outage_for_cep("01310100", NOW) is None
-    assert "OC-1" in caplog.text
-    assert data.outage_for_cep("01310100", datetime(2026, 11, 25, 10, 0, tzinfo=BRT)) is not None
 
 
 def test_most_specific_coverage_prefix_wins(folder):
@@ -318,18 +270,6 @@ def _set(path: list, value):
             "529.982.247-25",
             r"customers.json: documento repetido 529.\*\*\*.\*\*\*-25",
         ),
-        (
-            "outages.json",
-            ["outages", 0, "expected_restoration"],
-            "2026-09-18 16:00",
-            r"outages.json: outages\[0\].expected_restoration",
-        ),
-        (
-            "outages.json",
-            ["outages", 0, "active"],
-            "false",
-            r"outages.json: outages\[0\].active: esperado true ou false",
-        ),
     ],
 )
 def test_bad_field_names_the_file_and_the_field(folder, filename, path, value, message):
@@ -359,8 +299,8 @@ def test_broken_json_names_the_file_and_line(folder):
 
 
 def test_missing_file_is_named(folder):
-    (folder / "outages.json").unlink()
-    with pytest.raises(ValueError, match=r"outages\.json: arquivo não encontrado"):
+    (folder / "coverage.json").unlink()
+    with pytest.raises(ValueError, match=r"coverage\.json: arquivo não encontrado"):
         JsonBusinessData(folder)
 
 

@@ -24,7 +24,6 @@ import manage
 from business_data import (
     BackendUnavailable,
     BusinessData,
-    Outage,
     UnlockResult,
     load_business_data,
 )
@@ -132,7 +131,7 @@ def test_the_good_files_import_in_order_with_a_ptbr_summary(engine: Engine) -> N
 
 def test_the_sql_backend_answers_what_the_json_demo_answers(loaded: Engine) -> None:
     demo = load_business_data()
-    sql = SqlBusinessData(loaded, demo.outage_for_cep)
+    sql = SqlBusinessData(loaded)
 
     for document in DEMO_DOCUMENTS:
         customer = demo.find_customer(document)
@@ -147,7 +146,7 @@ def test_the_sql_backend_answers_what_the_json_demo_answers(loaded: Engine) -> N
 
 
 def test_open_invoices_come_oldest_first_with_their_codes(loaded: Engine) -> None:
-    sql = SqlBusinessData(loaded, lambda cep, now: None)
+    sql = SqlBusinessData(loaded)
     maria = sql.find_customer(MARIA)
     assert maria is not None
 
@@ -160,21 +159,12 @@ def test_open_invoices_come_oldest_first_with_their_codes(loaded: Engine) -> Non
 
 
 def test_what_spreadsheets_cannot_know(loaded: Engine) -> None:
-    asked: list[tuple[str, datetime]] = []
-    outage = Outage("OC-1", ("01310",), "Cabo rompido", datetime(2026, 11, 24, tzinfo=UTC), True)
-
-    def outages(cep: str, now: datetime) -> Outage | None:
-        asked.append((cep, now))
-        return outage
-
-    sql = SqlBusinessData(loaded, outages)
+    sql = SqlBusinessData(loaded)
     assert isinstance(sql, BusinessData)
     jose = sql.find_customer(JOSE)
     assert jose is not None and jose.suspended
     now = datetime(2026, 11, 24, 13, tzinfo=UTC)
 
-    assert sql.outage_for_cep("01310100", now) is outage
-    assert asked == [("01310100", now)]
     assert sql.connection_online(jose) is None
     assert sql.supports_trust_unlock(jose) is False
     assert sql.trust_unlock(jose, "20261124000001", now.date()) == UnlockResult("unsupported")
@@ -183,7 +173,7 @@ def test_what_spreadsheets_cannot_know(loaded: Engine) -> None:
 
 def test_an_unreachable_database_is_backend_unavailable(database_url: str) -> None:
     engine = make_engine(database_url)  # not migrated: the tables are not there
-    sql = SqlBusinessData(engine, lambda cep, now: None)
+    sql = SqlBusinessData(engine)
     try:
         with pytest.raises(BackendUnavailable) as raised:
             sql.find_customer(MARIA)
@@ -223,7 +213,7 @@ def test_the_excel_export_alone_matches_the_demo(engine: Engine) -> None:
     ):
         assert import_csv(engine, kind, CSV / name).ok
     demo = load_business_data()
-    sql = SqlBusinessData(engine, demo.outage_for_cep)
+    sql = SqlBusinessData(engine)
 
     for document in DEMO_DOCUMENTS:
         assert sql.find_customer(document) == demo.find_customer(document)
@@ -275,7 +265,7 @@ def test_formats_of_amounts_dates_documents_and_phones(loaded: Engine, tmp_path:
     assert import_csv(loaded, "plans", plans).ok
     assert import_csv(loaded, "customers", customers).ok
 
-    sql = SqlBusinessData(loaded, lambda cep, now: None)
+    sql = SqlBusinessData(loaded)
     giga = sql.plan("1-giga")
     assert giga is not None and (giga.speed_mbps, giga.monthly_price) == (1000, Decimal("1149.90"))
     maria = sql.find_customer(MARIA)
@@ -309,7 +299,7 @@ def test_a_new_export_applies_removals_and_changes(loaded: Engine, tmp_path: Pat
     report = import_csv(loaded, "customers", path)
 
     assert report.text() == "clientes.csv: 4 clientes importados (0 novos, 1 alterado, 1 removido)."
-    sql = SqlBusinessData(loaded, lambda cep, now: None)
+    sql = SqlBusinessData(loaded)
     assert sql.find_customer(ANA) is None
     maria = sql.find_customer(MARIA)
     assert maria is not None and maria.plan_id == "1-giga" and len(maria.invoices) == 2
@@ -334,7 +324,7 @@ def test_customers_without_a_code_keep_the_one_they_got(loaded: Engine, tmp_path
     lines = [";".join(line.split(";")[:7]) for line in customers_lines()]  # no codigo column
     lines.append("390.533.447-05;Cliente Novo;residencial;300-mega;01310-200;ativo;")
     path = write(tmp_path, "clientes.csv", lines)
-    sql = SqlBusinessData(loaded, lambda cep, now: None)
+    sql = SqlBusinessData(loaded)
 
     first = import_csv(loaded, "customers", path)
     newcomer = sql.find_customer(NEWCOMER)
@@ -356,7 +346,7 @@ def test_a_plan_dropped_while_in_use_is_a_warning(loaded: Engine, tmp_path: Path
     assert report.ok and report.removed == 1
     assert report.warnings[0].startswith("2 cliente(s) com plano que não está mais na lista")
     assert "São Paulo - Jardim Paulista" in report.warnings[1]
-    sql = SqlBusinessData(loaded, lambda cep, now: None)
+    sql = SqlBusinessData(loaded)
     offered = sql.plans_for_cep("01415000")
     assert offered is not None and [plan.id for plan in offered] == ["500-mega", "1-giga"]
 

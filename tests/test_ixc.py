@@ -12,10 +12,9 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -528,13 +527,10 @@ def test_unknown_ixc_plan(mocked, backend):
     assert backend.plan("ixc:77") is None
 
 
-def test_catalog_answers_plans_coverage_and_outages(mocked, backend, catalog):
-    now = datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("America/Sao_Paulo"))
-
+def test_catalog_answers_plans_and_coverage(mocked, backend, catalog):
     assert backend.plan("500-mega") == catalog.plan("500-mega")
     assert backend.plans_for_cep("01310100") == catalog.plans_for_cep("01310100")
     assert backend.plans_for_cep("69900000") is None
-    assert backend.outage_for_cep("01310100", now) == catalog.outage_for_cep("01310100", now)
     assert len(mocked.calls) == 0
 
 
