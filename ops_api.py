@@ -287,7 +287,7 @@ def _limit(default: int, maximum: int) -> int:
     raw = request.args.get("limit")
     if raw is None:
         return default
-    if not (raw.isdigit() and raw.isascii() and 1 <= int(raw) <= maximum):
+    if not (raw.isdigit() and raw.isascii() and len(raw) <= 6 and 1 <= int(raw) <= maximum):
         raise BadInput("limite_invalido", valor=raw, maximo=maximum)
     return int(raw)
 

@@ -260,7 +260,7 @@ def _outage(row: RowMapping) -> Outage:
         expected_end=row["expected_end"],
         started_at=row["started_at"],
         ended_at=row["ended_at"],
-        customers_told=row["customers_told"] if row["ended_at"] else (row["told"] or 0),
+        customers_told=(row["customers_told"] if row["ended_at"] else row["told"]) or 0,
     )
 
 

@@ -357,3 +357,30 @@ def test_redis_marks_expire_by_their_own_ttl(redis_client, redis_prefix):
 
     assert redis_client.get(f"{redis_prefix}m1") == "done"
     assert 3590 < redis_client.ttl(f"{redis_prefix}m1") <= 3600
+
+
+# --- Conversations a person attends (the ops handoffs list) ----------------------------------
+def test_attended_lists_the_human_sessions_with_their_phones(backend):
+    store = backend.sessions(ttl=60)
+    store.save("5511900000001", Session(state="human", data={"protocol": "P1"}))
+    store.save("5511900000002", Session(state="main_menu"))
+    store.save("5511900000003", Session(state="human", data={"protocol": "P3"}))
+
+    listed = {phone: session.data["protocol"] for phone, session in store.attended()}
+
+    assert listed == {"5511900000001": "P1", "5511900000003": "P3"}
+
+
+def test_attended_forgets_sessions_handed_back_dropped_or_expired(backend):
+    store = backend.sessions(ttl=60)
+    store.save("5511900000001", Session(state="human"))
+    store.save("5511900000002", Session(state="human"))
+    store.save("5511900000003", Session(state="human", ttl=1))
+
+    store.save("5511900000001", Session(state="main_menu"))  # handed back to Theo
+    store.drop("5511900000002")
+    backend.pass_time(1.2)
+
+    assert store.attended() == []
+    if backend.client is not None:  # the index is swept too, not only filtered
+        assert backend.client.hlen(f"{store.prefix}attended") == 0
