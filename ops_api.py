@@ -204,7 +204,7 @@ def list_outages() -> Any:
 @token_required(*ADMIN)
 def end_outage(outage_id: str) -> Any:
     """End an outage: each customer told about it gets one "service is back" message."""
-    if not outage_id.isdigit():
+    if not (outage_id.isdigit() and outage_id.isascii() and len(outage_id) <= 18):
         detail = content.text("ops.queda_desconhecida", id=outage_id)
         return jsonify(error="not_found", detail=detail), 404
     try:

@@ -38,6 +38,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from vocabulary import (
+    PREVISAO,
     ALTERAR_PLANO,
     ATENDENTE,
     BOLETO,
@@ -86,6 +87,7 @@ __all__ = [
     "OUTRO_PROBLEMA",
     "PLANO",
     "PLAN_MENU_INTENTS",
+    "PREVISAO",
     "PRIORITY",
     "SEM_INTERNET",
     "SUPORTE",

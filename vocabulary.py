@@ -33,6 +33,7 @@ PLANO = "plano"
 CANCELAR = "cancelar"
 ALTERAR_PLANO = "alterar_plano"
 ATENDENTE = "atendente"
+PREVISAO = "previsao"  # "vai voltar quando?": the outage status
 INTENTS: tuple[str, ...] = (
     BOLETO,
     SUPORTE,
@@ -46,6 +47,7 @@ INTENTS: tuple[str, ...] = (
     CANCELAR,
     ALTERAR_PLANO,
     ATENDENTE,
+    PREVISAO,
 )
 
 CMD_MENU = "menu"

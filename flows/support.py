@@ -58,6 +58,12 @@ def enter_no_internet(turn: Turn) -> str:
     return with_customer(turn, SUPPORT_DOCUMENT, check_connection)
 
 
+def enter_outage_status(turn: Turn) -> str:
+    """ "Vai voltar quando?": an outage in the customer's area is told; else "sem internet"."""
+    turn.data["asked_outage"] = True
+    return enter_no_internet(turn)
+
+
 def handle_support_menu(turn: Turn) -> str:
     """Which technical problem."""
     picked = pick(turn, len(SUPPORT_MENU_INTENTS))
@@ -410,6 +416,7 @@ FLOW = Flow(
     entries={
         nlu.SUPORTE: lambda turn: SUPPORT_MENU,
         nlu.SEM_INTERNET: enter_no_internet,
+        nlu.PREVISAO: enter_outage_status,
         nlu.LENTA: lambda turn: SLOW_WHERE,
         nlu.MODEM_DESLIGADO: lambda turn: MODEM_POWER,
         nlu.OUTRO_PROBLEMA: lambda turn: OTHER_DESCRIBE,

@@ -287,6 +287,7 @@ def test_bad_outage_list_filters_are_a_400(ops, query):
 def test_ending_an_unknown_outage_is_a_404(ops):
     assert ops("DELETE", "/admin/outages/999").status_code == 404
     assert ops("DELETE", "/admin/outages/abc").status_code == 404
+    assert ops("DELETE", "/admin/outages/" + "9" * 40).status_code == 404
 
 
 # --- Outages in the conversation --------------------------------------------------------------

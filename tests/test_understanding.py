@@ -1011,7 +1011,9 @@ def test_every_plain_vocabulary_phrase_routes_to_its_own_intent() -> None:
 
 
 def test_priority_lists_every_intent_once() -> None:
+    # Every menu intent, and those reached by words only ("vai voltar quando?").
     intents = {*nlu.MAIN_MENU_INTENTS, *nlu.SUPPORT_MENU_INTENTS, *nlu.PLAN_MENU_INTENTS}
+    intents |= {nlu.PREVISAO}
     assert sorted(nlu.PRIORITY) == sorted(intents)
     assert set(nlu.VOCABULARY) == intents | {nlu.IGNORED}
 
