@@ -38,7 +38,6 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from vocabulary import (
-    PREVISAO,
     ALTERAR_PLANO,
     ATENDENTE,
     BOLETO,
@@ -52,6 +51,7 @@ from vocabulary import (
     MODEM_DESLIGADO,
     OUTRO_PROBLEMA,
     PLANO,
+    PREVISAO,
     SEM_INTERNET,
     SUPORTE,
     ChoiceWords,
