@@ -160,6 +160,7 @@ def forget(phone: str) -> Any:
     with theo.sessions.lock(phone):
         deleted = theo.records.forget_customer(phone)
         deleted["replies"] = theo.outbox.forget(phone)
+        deleted["outage_notices"] = theo.bot.outages.forget(phone)
         theo.sessions.drop(phone)
     if hasattr(theo.sender, "clear"):
         theo.sender.clear(phone)  # the console keeps the replies it printed

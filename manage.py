@@ -28,6 +28,7 @@ from checks import all_problems
 from config import Config, ConfigError, load_config
 from csv_import import IMPORT_ORDER_PT, ImportFailed, import_csv, kind_from_name
 from documents import DocumentError, normalize_phone, parse_document
+from outages import OutageStore
 from outbox import Outbox
 from privacy import mask_phone
 from records import RecordsStore
@@ -39,6 +40,7 @@ def purge_records(config: Config, store: RecordsStore, days: int | None) -> str:
     deleted = store.purge_older_than(days)
     cutoff = datetime.now(UTC) - timedelta(days=days)
     replies = Outbox(store.engine).purge_sent_before(cutoff)
+    OutageStore(store.engine).purge_before(cutoff)  # who was told about an outage
     return (
         f"Retenção de {days} dias aplicada: {deleted['requests']} solicitação(ões), "
         f"{deleted['protocols']} protocolo(s) e {replies} resposta(s) enviada(s) removidos."
@@ -51,6 +53,7 @@ def forget_customer(config: Config, store: RecordsStore, phone: str, document: s
     phone = normalize_phone(phone)
     deleted = store.forget_customer(phone, customer_id)
     replies = Outbox(store.engine).forget(phone)
+    OutageStore(store.engine).forget(phone)
     lines = [
         f"Dados do telefone {mask_phone(phone)} removidos: {deleted['requests']} "
         f"solicitação(ões), {deleted['protocols']} protocolo(s) e {replies} resposta(s).",

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    delete,
     func,
     insert,
     select,
@@ -218,6 +219,20 @@ class OutageStore:
         """The phones told about an outage, in the order they were told."""
         with self.engine.connect() as conn:
             return self._told_phones(conn, outage_id)
+
+    def forget(self, phone: str) -> int:
+        """Delete the notices of a phone (LGPD); an ended outage keeps its count."""
+        with self.engine.begin() as conn:
+            return conn.execute(
+                delete(notices_table).where(notices_table.c.phone == phone)
+            ).rowcount
+
+    def purge_before(self, cutoff: datetime) -> int:
+        """Delete notices older than `cutoff` (retention); ended outages keep their count."""
+        with self.engine.begin() as conn:
+            return conn.execute(
+                delete(notices_table).where(notices_table.c.told_at < cutoff)
+            ).rowcount
 
     def seed_if_empty(self, folder: Path | str) -> int:
         """Copy the demo file's outages into an empty table; how many were copied."""

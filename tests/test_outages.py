@@ -181,3 +181,15 @@ def test_a_bad_seed_field_names_the_file_and_the_field(tmp_path, field, value, m
 
     with pytest.raises(ValueError, match=r"outages.json: " + message):
         load_outage_seeds(tmp_path)
+
+
+def test_a_forgotten_phone_leaves_no_notice_but_the_ended_count_stays(outages):
+    outage = outages.start(("01310",), "Cabo rompido", LATER, NOW)
+    outages.note_told(outage, "5511900000001", NOW)
+    outages.end(outage.id, LATER)
+
+    assert outages.forget("5511900000001") == 1
+    assert outages.purge_before(LATER) == 0
+
+    assert outages.told_phones(outage.id) == []
+    assert outages.get(outage.id).customers_told == 1
