@@ -15,6 +15,7 @@ from dotenv import load_dotenv
 from sqlalchemy.engine import Connection, Engine
 
 import outbox  # noqa: F401  (puts the outbox table on the metadata)
+import timers  # noqa: F401  (and the timers table)
 import sql_business_data  # noqa: F401  (and the tables imported from spreadsheets)
 from config import load_config
 from records import lock_for_migration, make_engine, metadata
