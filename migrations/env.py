@@ -15,8 +15,8 @@ from dotenv import load_dotenv
 from sqlalchemy.engine import Connection, Engine
 
 import outbox  # noqa: F401  (puts the outbox table on the metadata)
-import timers  # noqa: F401  (and the timers table)
 import sql_business_data  # noqa: F401  (and the tables imported from spreadsheets)
+import timers  # noqa: F401  (and the timers table)
 from config import load_config
 from records import lock_for_migration, make_engine, metadata
 
