@@ -210,7 +210,8 @@ def _build(
     if sessions is None and shared is not None:
         # Redis: any number of workers and instances share conversations and message ids.
         sessions = redis_store.RedisSessionStore(shared, config.session_ttl_seconds, **clock_kwargs)
-    sessions = sessions or InMemorySessionStore(config.session_ttl_seconds, **clock_kwargs)
+    if sessions is None:  # not `or`: an empty store is falsy (it has a length)
+        sessions = InMemorySessionStore(config.session_ttl_seconds, **clock_kwargs)
     try:  # a broken hours setting or data file refuses the start, one line
         hours = attendance_hours(config)
         records = records or RecordsStore(
