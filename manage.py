@@ -31,6 +31,7 @@ from documents import DocumentError, normalize_phone, parse_document
 from outbox import Outbox
 from privacy import mask_phone
 from records import RecordsStore
+from timers import TimerStore
 
 
 def purge_records(config: Config, store: RecordsStore, days: int | None) -> str:
@@ -51,6 +52,7 @@ def forget_customer(config: Config, store: RecordsStore, phone: str, document: s
     phone = normalize_phone(phone)
     deleted = store.forget_customer(phone, customer_id)
     replies = Outbox(store.engine).forget(phone)
+    TimerStore(store.engine).forget(phone)
     lines = [
         f"Dados do telefone {mask_phone(phone)} removidos: {deleted['requests']} "
         f"solicitação(ões), {deleted['protocols']} protocolo(s) e {replies} resposta(s).",

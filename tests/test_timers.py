@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -257,3 +259,37 @@ def test_timers_with_redis_sessions_and_postgres(postgres_url, tmp_path, clock, 
         for key in client.scan_iter(match=f"{prefix}*"):
             client.delete(key)
         app.extensions["theo"].records.dispose()
+
+
+def test_the_scheduler_thread_fires_by_itself(tmp_path, clock, zapi):
+    config = replace(
+        zapi_config(tmp_path / "t.sqlite3", timers_poll_seconds=0.05), sender_mode="off"
+    )
+    app = create_app(config, clock=clock)  # the web process runs the scheduler thread
+    chat = Chat(app.test_client(), zapi, MARIA_PHONE)
+    chat.say("oi")
+    chat.say("1")
+    outbox = app.extensions["theo"].outbox
+    waiting = len(outbox.texts_for(chat.phone))
+
+    clock.advance(10 * MINUTE)
+    deadline = time.monotonic() + 5
+    while len(outbox.texts_for(chat.phone)) == waiting and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    assert says(outbox.texts_for(chat.phone)[-1], "inatividade.ainda_ai")
+
+
+def test_ops_releasing_a_conversation_cancels_the_hand_back_notice(tmp_path, clock, zapi):
+    token = "admin-token-0123456789"
+    app = create_app(zapi_config(tmp_path / "t.sqlite3", admin_token=token), clock=clock)
+    chat = Chat(app.test_client(), zapi, MARIA_PHONE)
+    hand_over(chat)
+    released = chat.client.post(
+        f"/admin/conversations/{chat.phone}/release", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert released.status_code == 200
+    zapi.take()
+
+    clock.advance(13 * HOUR)
+    assert timers_fire(chat) == ""
