@@ -352,7 +352,8 @@ def _place_problems(config: Config) -> list[str]:
 
 
 def _team_problems(config: Config) -> list[str]:
-    """Where team alerts go, and the timers' settings, make sense together."""
+    """Where team alerts go makes sense (a reminder not shorter than the session is just
+    not sent: SESSION_TTL_SECONDS=600 alone must not refuse the start)."""
     problems = []
     if config.team_phone and not TEAM_PHONE_SHAPE.fullmatch(config.team_phone.strip()):
         what = "deve ser um número de WhatsApp com DDI e DDD ou o id de um grupo da Z-API"
@@ -365,9 +366,6 @@ def _team_problems(config: Config) -> list[str]:
     if secret and len(secret) < MIN_SECRET_CHARS:
         what = f"deve ter pelo menos {MIN_SECRET_CHARS} caracteres"
         problems.append(problem("team_webhook_secret", what, secret, "Ab9...(32 caracteres)"))
-    if config.idle_reminder_minutes * 60 >= config.session_ttl_seconds > 0:
-        what = "deve ser menor que o tempo de expiração da conversa (SESSION_TTL_SECONDS)"
-        problems.append(problem("idle_reminder_minutes", what, config.idle_reminder_minutes, "10"))
     return problems
 
 

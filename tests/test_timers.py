@@ -169,11 +169,16 @@ def test_the_old_human_ttl_setting_still_works():
     assert load_config({"HANDOFF_IDLE_HOURS": "2"}).handoff_idle_seconds == 2 * HOUR
 
 
-def test_a_reminder_as_long_as_the_session_is_refused():
-    from config import ConfigError, load_config
+def test_a_session_shorter_than_the_reminder_gets_only_the_goodbye(tmp_path, clock, zapi):
+    app = create_app(zapi_config(tmp_path / "t.sqlite3", session_ttl_seconds=600), clock=clock)
+    chat = Chat(app.test_client(), zapi, MARIA_PHONE)
+    chat.say("oi")
+    chat.say("quero cancelar")
+    zapi.take()
 
-    with pytest.raises(ConfigError, match="IDLE_REMINDER_MINUTES"):
-        load_config({"IDLE_REMINDER_MINUTES": "30", "SESSION_TTL_SECONDS": "1800"})
+    clock.advance(10 * MINUTE)
+    sent = timers_fire(chat)
+    assert says(sent, "inatividade.expirou") and not says(sent, "inatividade.ainda_ai")
 
 
 # --- Stored: restarts, both databases, several instances -----------------------------------
