@@ -239,7 +239,10 @@ def _build(
         idle_reminder_seconds=config.idle_reminder_minutes * 60,
         **clock_kwargs,
     )
-    alerts = TeamAlerts(team_phone(config), webhook=bool(config.team_webhook_url))
+    # With the real Z-API, the simulator's pretend customers (5500…) alert neither the team
+    # nor the CRM; in console mode everything is pretend, and alerts show in the console.
+    simulated = simulator.is_simulator_phone if not config.console_mode else lambda phone: False
+    alerts = TeamAlerts(team_phone(config), bool(config.team_webhook_url), skip=simulated)
     # One alerts listener per store, this app's (a test may hand one store to two apps).
     records.listeners[:] = [x for x in records.listeners if not isinstance(x, TeamAlerts)]
     if alerts.enabled:

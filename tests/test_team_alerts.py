@@ -274,3 +274,14 @@ def test_bad_team_settings_stop_the_start(name, value):
 @pytest.mark.parametrize("value", [TEAM, "+55 11 95555-0000", GROUP])
 def test_team_phone_takes_a_number_or_a_group(value):
     assert load_config({"TEAM_PHONE": value}).team_phone == value
+
+
+def test_the_simulators_pretend_customers_alert_nobody(tmp_path, clock, http):
+    zapi, _ = http
+    app = build(tmp_path, clock, team_phone=TEAM)
+    theo = app.extensions["theo"]
+
+    theo.records.record("lead", "20261124000077", "5500912345678", {"name": "Teste"})
+    theo.deliverer.drain()
+
+    assert sent_to(zapi, TEAM) == []
