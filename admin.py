@@ -147,6 +147,7 @@ def release(phone: str) -> Any:
         if session.state != HUMAN:
             return jsonify(error="not_with_attendant", detail="o Theo já atende"), 409
         sessions.drop(phone)
+        current_app.extensions["theo"].bot.timers.forget(phone)  # no hand-back notice later
     log.info("conversation of %s released to Theo", mask_phone(phone))
     return jsonify(status="released")
 
@@ -161,6 +162,7 @@ def forget(phone: str) -> Any:
         deleted = theo.records.forget_customer(phone)
         deleted["replies"] = theo.outbox.forget(phone)
         deleted["outage_notices"] = theo.bot.outages.forget(phone)
+        theo.bot.timers.forget(phone)
         theo.sessions.drop(phone)
     if hasattr(theo.sender, "clear"):
         theo.sender.clear(phone)  # the console keeps the replies it printed

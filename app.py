@@ -37,7 +37,7 @@ from checks import StartupRefused, data_line, refuse_on_content_problems
 from config import Config, ConfigError, load_config
 from dedup import SeenMessages
 from delivery import Deliverer, RetryPolicy
-from documents import same_phone
+from documents import normalize_phone, same_phone
 from hours import attendance_hours
 from inbound import Incoming, PayloadError, delivery_failure, parse_callback
 from log_setup import configure_logging, message_context
@@ -47,6 +47,8 @@ from privacy import mask_phone
 from records import RecordsStore
 from replies import Reply
 from sessions import InMemorySessionStore, SessionStore
+from team_alerts import TeamAlerts, WebhookPoster
+from timers import Scheduler, Timer, TimerStore
 from z_api_client import ConsoleSender, Sender, ZApiClient
 
 log = logging.getLogger("theo.webhook")
@@ -70,6 +72,14 @@ class Theo:
     seen: SeenMessages
     deliverer: Deliverer
     own_sends: SeenMessages = field(default_factory=SeenMessages)
+    scheduler: Scheduler | None = None
+
+    def fire_timer(self, timer: Timer) -> None:
+        """A due timer: the bot re-checks the conversation under its lock; replies queued."""
+        with self.sessions.lock(timer.phone):
+            self.bot.on_timer(
+                timer, deliver=lambda replies: self.queue(timer.phone, f"timer:{timer.id}", replies)
+            )
 
     @property
     def outbox(self) -> Outbox:
@@ -183,6 +193,8 @@ def create_app(
     app.register_error_handler(HTTPException, _http_error)
     if config.sender_mode == "thread":
         theo.deliverer.start()
+    if config.sender_mode != "inline" and config.timers_enabled and theo.scheduler is not None:
+        theo.scheduler.start()  # tests (inline) run `theo.scheduler.run_due()` themselves
     mode = "console (respostas no terminal)" if config.console_mode else "Z-API"
     log.info("Theo ready, mode: %s, sender: %s", mode, config.sender_mode)
     return app
@@ -201,7 +213,8 @@ def _build(
     if sessions is None and shared is not None:
         # Redis: any number of workers and instances share conversations and message ids.
         sessions = redis_store.RedisSessionStore(shared, config.session_ttl_seconds, **clock_kwargs)
-    sessions = sessions or InMemorySessionStore(config.session_ttl_seconds, **clock_kwargs)
+    if sessions is None:  # not `or`: an empty store is falsy (it has a length)
+        sessions = InMemorySessionStore(config.session_ttl_seconds, **clock_kwargs)
     try:  # a broken hours setting or data file refuses the start, one line
         hours = attendance_hours(config)
         records = records or RecordsStore(
@@ -221,18 +234,38 @@ def _build(
         timezone=config.attendance_timezone,
         max_invalid_attempts=config.max_invalid_attempts,
         request_deadline_days=config.request_deadline_business_days,
-        human_ttl_seconds=config.human_session_ttl_seconds,
+        human_ttl_seconds=config.handoff_idle_seconds,
         lookups_per_day=config.lookups_per_phone_per_day,
         identity_failures_per_day=config.identity_failures_per_day,
         # Documents are counted as keyed hashes; any secret of the deploy will do as key.
         identity_key=(config.webhook_secret or config.admin_token or "theo").encode(),
         handback_command=config.handback_command,
+        timers=TimerStore(records.engine),
+        session_ttl_seconds=config.session_ttl_seconds,
+        idle_reminder_seconds=config.idle_reminder_minutes * 60,
         **clock_kwargs,
     )
+    # With the real Z-API, the simulator's pretend customers (5500…) alert neither the team
+    # nor the CRM; in console mode everything is pretend, and alerts show in the console.
+    simulated = simulator.is_simulator_phone if not config.console_mode else lambda phone: False
+    alerts = TeamAlerts(team_phone(config), bool(config.team_webhook_url), skip=simulated)
+    # One alerts listener per store, this app's (a test may hand one store to two apps).
+    records.listeners[:] = [x for x in records.listeners if not isinstance(x, TeamAlerts)]
+    if alerts.enabled:
+        records.listeners.append(alerts)
     sender = sender or _sender(config)
     seen, own_sends = _message_ids(shared)
     deliverer = build_deliverer(config, records, sender, remember_sent=own_sends.add)
-    return Theo(config, bot, sender, sessions, records, seen, deliverer, own_sends)
+    theo = Theo(config, bot, sender, sessions, records, seen, deliverer, own_sends)
+    theo.scheduler = Scheduler(
+        bot.timers, theo.fire_timer, clock=bot.clock, poll_seconds=config.timers_poll_seconds
+    )
+    return theo
+
+
+def team_phone(config: Config) -> str:
+    """TEAM_PHONE as Z-API takes it: digits only, or a group id ("1203…-group") as typed."""
+    return normalize_phone(config.team_phone) if config.team_phone else ""
 
 
 def _message_ids(shared: Any) -> tuple[Any, Any]:
@@ -263,6 +296,11 @@ def build_deliverer(
         ),
         remember_sent=remember_sent,
         lease_seconds=send_lease_seconds(config),
+        webhook=(
+            WebhookPoster(config.team_webhook_url, config.team_webhook_secret)
+            if config.team_webhook_url
+            else None
+        ),
     )
 
 
@@ -319,8 +357,13 @@ def receive(secret: str | None = None) -> tuple[Any, int]:
 
 
 def is_ignored(phone: str, config: Config) -> bool:
-    """A number (or group id) listed in IGNORED_PHONES, with or without the ninth digit."""
-    listed = (entry.strip() for entry in config.ignored_phones.split(","))
+    """A number (or group id) listed in IGNORED_PHONES, with or without the ninth digit.
+
+    TEAM_PHONE too: the team's chat receives alerts, and neither what the team writes
+    there nor an echo of an alert is a customer or an attendant taking over.
+    """
+    listed = [entry.strip() for entry in config.ignored_phones.split(",")]
+    listed.append(team_phone(config))
     return any(entry == phone or same_phone(entry, phone) for entry in listed if entry)
 
 

@@ -25,7 +25,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import content
@@ -53,12 +53,19 @@ from privacy import mask_phone, scrub
 from records import RecordsStore
 from replies import Reply, join_plain
 from sessions import Session, SessionStore
+from timers import EXPIRY, HANDBACK, REMINDER, Timer, TimerStore
 
 __all__ = ["CONFIRM", "END", "HUMAN", "BotLogic", "Step", "Turn"]
 
 log = logging.getLogger("theo.bot")
 
 RECALLED_TEXTS = 4  # the customer's last messages in a flow that may answer a later question
+# Not mid-flow: no "Ainda está aí?" while the menu or "Posso ajudar em algo mais?" waits.
+NO_REMINDER_STATES = frozenset({START, CLOSING, HUMAN})
+# What each timer says (with {protocolo}); checks.py finds keys kept in *_KEY constants.
+REMINDER_KEY = "inatividade.ainda_ai"
+EXPIRY_KEY = "inatividade.expirou"
+HANDBACK_KEY = "inatividade.atendente_sumiu"
 
 
 ENGINE_STEPS: dict[str, Step] = {
@@ -101,6 +108,9 @@ class BotLogic:
         identity_failures_per_day: int = 3,
         identity_key: bytes = b"theo",
         handback_command: str = "#theo",
+        timers: TimerStore | None = None,
+        session_ttl_seconds: float = 1800,
+        idle_reminder_seconds: float = 0,
     ) -> None:
         self.sessions = sessions
         self.business = business
@@ -117,6 +127,10 @@ class BotLogic:
         self.identity_failures_per_day = identity_failures_per_day
         self.identity_key = identity_key
         self.handback_command = handback_command
+        # Due messages after each turn (timers.py): reminder, goodbye at expiry, hand-back.
+        self.timers = timers
+        self.session_ttl = session_ttl_seconds
+        self.idle_reminder = idle_reminder_seconds
         # CONFIRM's question is asked when a step raises Unsure; its answer goes back there.
         confirm = Step(ask_nothing, self._confirmed, back=START)
         self.steps = {**STEPS, **ENGINE_STEPS, CONFIRM: confirm}
@@ -132,6 +146,9 @@ class BotLogic:
         """
         now = datetime.fromtimestamp(self.clock(), self.timezone)
         session = self.sessions.get(message.phone)
+        if message.kind != "takeover" and session is not None and self._human_over(session):
+            log.info("attendant quiet too long: Theo takes %s back", mask_phone(message.phone))
+            session = None  # a new conversation, as after any expiry
         if message.kind == "takeover":
             replies = self._take_over(message, session, now)
             if deliver is not None and replies:
@@ -168,7 +185,16 @@ class BotLogic:
     def with_human(self, phone: str) -> bool:
         """True while a person attends `phone` (Theo must not say anything)."""
         session = self.sessions.get(phone)
-        return session is not None and session.state == HUMAN
+        return session is not None and session.state == HUMAN and not self._human_over(session)
+
+    def _human_over(self, session: Session) -> bool:
+        """A person held the chat but wrote nothing for the hand-back time: Theo is back.
+
+        Only the attendant's messages (and the handoff) set `human_until`: a customer
+        writing "alô??" to an absent team must not keep Theo silent forever.
+        """
+        until = session.data.get("human_until")
+        return session.state == HUMAN and until is not None and self.clock() >= until
 
     def step(self, state: str) -> Step:
         """The step of `state` (flows call it to hand a message to another step)."""
@@ -438,10 +464,72 @@ class BotLogic:
 
     def _store(self, turn: Turn) -> None:
         turn.session.version = FLOWS_VERSION
+        if turn.state == HUMAN:
+            # Handed over in this turn: the silence counts from now (see _human_over).
+            turn.data.setdefault("human_until", self.clock() + (turn.session.ttl or self.human_ttl))
+        else:
+            turn.data.pop("human_until", None)
         if turn.state == END:
             self.sessions.drop(turn.message.phone)
+            self._plan_timers(turn.message.phone, None)
         else:
             self.sessions.save(turn.message.phone, turn.session)
+            self._plan_timers(turn.message.phone, turn.session)
+
+    # -- timers: what is due when the customer goes quiet --
+    def _plan_timers(self, phone: str, session: Session | None) -> None:
+        """Replace `phone`'s timers with those its conversation has now (none once ended)."""
+        if self.timers is not None:
+            self.timers.replace(phone, self._timers_for(session))
+
+    def _timers_for(self, session: Session | None) -> list[Timer]:
+        if session is None:
+            return []
+        protocol, mark = session.data.get("protocol", ""), repr(session.updated_at)
+
+        def at(seconds: float) -> datetime:
+            return datetime.fromtimestamp(seconds, UTC)
+
+        if session.state == HUMAN:
+            return [Timer(HANDBACK, at(session.data["human_until"]), protocol, mark)]
+        ttl = session.ttl or self.session_ttl
+        due = [Timer(EXPIRY, at(session.updated_at + ttl), protocol, mark)]
+        if 0 < self.idle_reminder < ttl and session.state not in NO_REMINDER_STATES:
+            reminder = at(session.updated_at + self.idle_reminder)
+            due.append(Timer(REMINDER, reminder, protocol, mark))
+        return due
+
+    def on_timer(self, timer: Timer, *, deliver: Callable[[list[Reply]], None]) -> list[Reply]:
+        """A timer is due: say what it is for, if the conversation is still where it was.
+
+        The caller holds the phone's lock. Any turn since the timer was set replaced it,
+        so a missing session means it expired untouched (a goodbye is due), not ended.
+        """
+        session = self.sessions.get(timer.phone)
+        key = self._timer_message(timer, session)
+        if key is None:
+            log.info("%s timer for %s no longer applies", timer.kind, mask_phone(timer.phone))
+            return []
+        replies = [Reply(content.text(key, protocolo=timer.protocol))]
+        deliver(replies)
+        if timer.kind != REMINDER:
+            self.sessions.drop(timer.phone)
+        log.info("%s timer fired for %s", timer.kind, mask_phone(timer.phone))
+        return replies
+
+    def _timer_message(self, timer: Timer, session: Session | None) -> str | None:
+        """The sentence a due timer says, or None when the conversation moved on."""
+        if timer.kind == HANDBACK:
+            if session is None or self._human_over(session):
+                return HANDBACK_KEY
+            return None
+        if session is not None and (
+            session.state == HUMAN or repr(session.updated_at) != timer.mark
+        ):
+            return None  # a person holds it, or the customer wrote since
+        if timer.kind == EXPIRY:
+            return EXPIRY_KEY
+        return REMINDER_KEY if session is not None else None
 
     def _take_over(self, message: Incoming, session: Session | None, now: datetime) -> list[Reply]:
         """A person typed on the company phone: Theo steps back in this chat (or, told
@@ -455,7 +543,11 @@ class BotLogic:
         session.state = HUMAN
         # Never shorten a longer silence (e.g. an out-of-hours handoff waiting for reopening).
         session.ttl = max(session.ttl or 0, self.human_ttl)
+        # Each attendant message keeps the silence alive for the whole hand-back time.
+        until = max(session.data.get("human_until", 0), self.clock() + self.human_ttl)
+        session.data["human_until"] = until
         self.sessions.save(message.phone, session)
+        self._plan_timers(message.phone, session)
         log.info("attendant took over %s", mask_phone(message.phone))
         return []  # nothing to say: a person is talking
 

@@ -201,6 +201,16 @@ def _engine_sentence_problems(messages: dict) -> Iterator[str]:
     for intent in filter(None, VOCABULARY):
         if content.find(messages, f"assuntos.{intent}") is None:
             yield f"content/messages.toml [assuntos] {intent}: nome do assunto ausente"
+    yield from _alert_label_problems(messages)
+
+
+def _alert_label_problems(messages: dict) -> Iterator[str]:
+    """Every kind of request has the name the team reads in its alert."""
+    from records import REQUEST_KINDS
+
+    for kind in REQUEST_KINDS:
+        if not isinstance(content.find(messages, f"alerta.tipos.{kind}"), str):
+            yield f"content/messages.toml [alerta.tipos] {kind}: nome do tipo de pedido ausente"
 
 
 def _menu_problems(messages: dict) -> Iterator[str]:

@@ -48,7 +48,9 @@ class Config:
     zapi_read_timeout: float = 15.0
     zapi_retries: int = 3
     session_ttl_seconds: int = 1800
-    human_session_ttl_seconds: int = 4 * 3600
+    # Theo takes a chat back after this long without a message from the attendant.
+    handoff_idle_hours: float = 12.0
+    human_session_ttl_seconds: int = 0  # deprecated: HANDOFF_IDLE_HOURS in seconds, if set
     max_invalid_attempts: int = 3
     database_url: str = ""
     sqlite_path: str = str(ROOT / "instance" / "theo.sqlite3")
@@ -97,11 +99,26 @@ class Config:
     # LGPD: distinct CPF/CNPJ one phone may look up a day, and wrong CEP answers allowed.
     lookups_per_phone_per_day: int = 5
     identity_failures_per_day: int = 3
+    # Timers (timers.py): one "Ainda está aí?" after this much mid-flow silence (0: none),
+    # the goodbye at expiry, the hand-back; checked every TIMERS_POLL_SECONDS.
+    idle_reminder_minutes: float = 10.0
+    timers_enabled: bool = True
+    timers_poll_seconds: float = 5.0
+    # Team alerts (team_alerts.py): every recorded request goes to this WhatsApp number or
+    # group id, and, when set, as a JSON POST to the webhook (signed with the secret).
+    team_phone: str = ""
+    team_webhook_url: str = ""
+    team_webhook_secret: str = ""
 
     @property
     def console_mode(self) -> bool:
         """True when no Z-API instance is configured: replies go to the console."""
         return not (self.zapi_instance_id or self.zapi_token)
+
+    @property
+    def handoff_idle_seconds(self) -> float:
+        """How long Theo stays silent after the attendant's last message (or the handoff)."""
+        return self.human_session_ttl_seconds or self.handoff_idle_hours * 3600
 
 
 SENDER_MODES = ("thread", "inline", "off")
@@ -114,7 +131,7 @@ ENV_NAMES = {f.name: f.name.upper() for f in fields(Config)}
 # Values never shown whole in an error: a glimpse is enough to recognise them.
 SECRET_FIELDS = frozenset(
     {"zapi_token", "zapi_client_token", "webhook_secret", "admin_token", "metrics_token",
-     "ixc_token"}
+     "ixc_token", "team_webhook_secret"}
 )  # fmt: skip
 
 
@@ -181,7 +198,7 @@ def _convert(name: str, raw: str, kind: Any) -> Any:
 
 
 POSITIVE = (
-    "session_ttl_seconds", "human_session_ttl_seconds", "max_invalid_attempts",
+    "session_ttl_seconds", "handoff_idle_hours", "timers_poll_seconds", "max_invalid_attempts",
     "max_body_bytes", "max_text_chars", "zapi_connect_timeout", "zapi_read_timeout",
     "rate_limit_per_minute", "records_retention_days", "sender_concurrency", "send_retry_hours",
     "send_retry_first_seconds", "send_retry_max_seconds", "sends_per_phone_per_minute",
@@ -189,8 +206,11 @@ POSITIVE = (
 )  # fmt: skip
 NOT_NEGATIVE = (
     "trusted_proxy_hops", "zapi_retries", "request_deadline_business_days",
-    "repeat_answer_minutes",
+    "repeat_answer_minutes", "human_session_ttl_seconds", "idle_reminder_minutes",
 )  # fmt: skip
+# A WhatsApp number (digits, any punctuation) or a Z-API group id ("1203…-group").
+TEAM_PHONE_SHAPE = re.compile(r"\+?[0-9][0-9 ().-]{8,24}|[0-9]{6,40}-group")
+LOCAL_HOSTS = re.compile(r"http://(localhost|127\.0\.0\.1)(:[0-9]+)?(/.*)?")
 
 
 def validate(config: Config) -> None:
@@ -216,7 +236,8 @@ def config_problems(config: Config) -> list[str]:
         problems.append(
             problem("handback_command", "deve ser uma palavra só", config.handback_command, "#theo")
         )
-    for check in (_zapi_problems, _security_problems, _choice_problems, _place_problems):
+    checks = (_zapi_problems, _security_problems, _choice_problems, _place_problems, _team_problems)
+    for check in checks:
         problems += check(config)
     problems += _business_problems(config)
     return problems
@@ -327,6 +348,24 @@ def _place_problems(config: Config) -> list[str]:
                 "America/Sao_Paulo",
             )
         )
+    return problems
+
+
+def _team_problems(config: Config) -> list[str]:
+    """Where team alerts go makes sense (a reminder not shorter than the session is just
+    not sent: SESSION_TTL_SECONDS=600 alone must not refuse the start)."""
+    problems = []
+    if config.team_phone and not TEAM_PHONE_SHAPE.fullmatch(config.team_phone.strip()):
+        what = "deve ser um número de WhatsApp com DDI e DDD ou o id de um grupo da Z-API"
+        problems.append(problem("team_phone", what, config.team_phone, "5511999990000"))
+    url = config.team_webhook_url
+    if url and not (url.startswith("https://") or LOCAL_HOSTS.fullmatch(url)):
+        what = "deve começar com https:// (leva dados de contato dos clientes)"
+        problems.append(problem("team_webhook_url", what, url, "https://crm.exemplo.com.br/theo"))
+    secret = config.team_webhook_secret
+    if secret and len(secret) < MIN_SECRET_CHARS:
+        what = f"deve ter pelo menos {MIN_SECRET_CHARS} caracteres"
+        problems.append(problem("team_webhook_secret", what, secret, "Ab9...(32 caracteres)"))
     return problems
 
 

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from outbox import Outbox, OutgoingReply
+from outbox import WEBHOOK, Outbox, OutgoingReply
 from privacy import mask_phone
+from team_alerts import WebhookError, WebhookPoster
 from z_api_client import (
     Sender,
     ZApiAuthError,
@@ -82,9 +83,11 @@ class Deliverer:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         idle_wait: float = 0.5,
         lease_seconds: float = 120.0,
+        webhook: WebhookPoster | None = None,
     ) -> None:
         self.outbox = outbox
         self.sender = sender
+        self.webhook = webhook  # where "webhook" rows (team alerts for a CRM) are POSTed
         self.concurrency = max(1, concurrency)
         self.policy = policy or RetryPolicy()
         self.remember_sent = remember_sent
@@ -191,6 +194,8 @@ class Deliverer:
     # -- one reply --
     def _deliver(self, item: OutgoingReply) -> int:
         """Send one reply and record the outcome; 1 when it went out."""
+        if item.channel == WEBHOOK:
+            return self._post(item)
         try:
             sent_ids = self.sender.send(item.phone, [item.reply])
         except ZApiError as error:
@@ -206,6 +211,27 @@ class Deliverer:
         if self.health.problem:
             log.warning("Z-API is delivering again")
             self.health = Health()
+        return 1
+
+    def _post(self, item: OutgoingReply) -> int:
+        """POST a team alert to the webhook; a refusal retrying cannot fix fails at once."""
+        if self.webhook is None or item.payload is None:
+            self.outbox.mark_failed(item.id, "TEAM_WEBHOOK_URL não está configurada")
+            return 0
+        try:
+            self.webhook.post(item.payload, idempotency_key=f"theo-{item.phone}")
+        except WebhookError as error:
+            if error.retryable:
+                self._retry_or_give_up(item, str(error))
+            else:
+                self.outbox.mark_failed(item.id, str(error))
+                log.error("team webhook refused an alert for good: %s", error)
+            return 0
+        except Exception as error:  # a bug must not kill the worker
+            log.exception("bug while posting a team alert")
+            self._retry_or_give_up(item, type(error).__name__)
+            return 0
+        self.outbox.mark_sent(item.id, [], self.clock())
         return 1
 
     def _failed_send(self, item: OutgoingReply, error: ZApiError) -> None:

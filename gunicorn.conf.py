@@ -69,4 +69,6 @@ def worker_exit(server, worker):
     queued in the database for the next start."""
     theo = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("theo")
     if theo is not None:
+        if theo.scheduler is not None:
+            theo.scheduler.stop()
         theo.deliverer.stop()

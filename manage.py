@@ -32,6 +32,7 @@ from outages import OutageStore
 from outbox import Outbox
 from privacy import mask_phone
 from records import RecordsStore
+from timers import TimerStore
 
 
 def purge_records(config: Config, store: RecordsStore, days: int | None) -> str:
@@ -54,6 +55,7 @@ def forget_customer(config: Config, store: RecordsStore, phone: str, document: s
     deleted = store.forget_customer(phone, customer_id)
     replies = Outbox(store.engine).forget(phone)
     OutageStore(store.engine).forget(phone)
+    TimerStore(store.engine).forget(phone)
     lines = [
         f"Dados do telefone {mask_phone(phone)} removidos: {deleted['requests']} "
         f"solicitação(ões), {deleted['protocols']} protocolo(s) e {replies} resposta(s).",

@@ -42,6 +42,8 @@ from replies import Option, Reply
 log = logging.getLogger("theo.outbox")
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+# Where a row goes: a WhatsApp message through Z-API, or a JSON POST to the team's webhook.
+WHATSAPP, WEBHOOK = "whatsapp", "webhook"
 IN_FLIGHT = (PENDING, SENDING)
 # How often a claim also frees the leases of dead senders.
 LEASE_CHECK = timedelta(seconds=10)
@@ -66,6 +68,7 @@ outbox_table = Table(
     Column("sent_at", UtcDateTime(), nullable=True),
     Column("last_error", String(300), nullable=False, default=""),
     Column("sent_ids", JSON(), nullable=True),
+    Column("channel", String(16), nullable=False, server_default=WHATSAPP),
     UniqueConstraint("phone", "source_id", "position", name="uq_outbox_source"),
     Index("ix_outbox_status_phone", "status", "phone"),
     Index("ix_outbox_phone_sent_at", "phone", "sent_at"),
@@ -82,6 +85,8 @@ class OutgoingReply:
     reply: Reply
     attempts: int
     created_at: datetime
+    channel: str = WHATSAPP
+    payload: dict[str, Any] | None = None  # the JSON body of a webhook row
 
 
 @dataclass(frozen=True)
@@ -143,24 +148,9 @@ class Outbox:
         """Store `replies` for `phone` in order; False when `source_id` was queued already."""
         if not replies:
             return True
-        created = _utc(now)
-        rows = [
-            {
-                "phone": phone,
-                "source_id": source_id,
-                "position": position,
-                "body": reply_to_json(reply),
-                "status": PENDING,
-                "attempts": 0,
-                "next_attempt_at": created,
-                "created_at": created,
-                "last_error": "",
-            }
-            for position, reply in enumerate(replies)
-        ]
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(outbox_table), rows)
+                add_rows(conn, phone, source_id, [reply_to_json(r) for r in replies], now)
         except IntegrityError:
             log.info("replies of this message were queued already")
             return False
@@ -329,6 +319,39 @@ class Outbox:
             conn.execute(update(outbox_table).where(outbox_table.c.id == row_id).values(**values))
 
 
+def add_rows(
+    conn: Any,
+    phone: str,
+    source_id: str,
+    bodies: list[dict[str, Any]],
+    now: datetime | None = None,
+    *,
+    channel: str = WHATSAPP,
+) -> None:
+    """Queue `bodies` for `phone` in order, inside the caller's transaction `conn`.
+
+    Callers that write something else in the same transaction (a recorded request and
+    its team alerts) get both or neither.
+    """
+    created = _utc(now)
+    rows = [
+        {
+            "phone": phone,
+            "source_id": source_id,
+            "position": position,
+            "body": body,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": created,
+            "created_at": created,
+            "last_error": "",
+            "channel": channel,
+        }
+        for position, body in enumerate(bodies)
+    ]
+    conn.execute(insert(outbox_table), rows)
+
+
 def _utc(moment: datetime | None) -> datetime:
     moment = moment or datetime.now(UTC)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
@@ -341,6 +364,8 @@ def _outgoing(row: Any) -> OutgoingReply:
         reply=reply_from_json(row["body"]),
         attempts=row["attempts"],
         created_at=row["created_at"],
+        channel=row["channel"],
+        payload=row["body"].get("payload"),
     )
 
 

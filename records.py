@@ -16,6 +16,7 @@ import os
 import sqlite3
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -328,6 +329,9 @@ class RecordsStore:
     ) -> None:
         self.engine: Engine = make_engine(database_url, default_sqlite_path=default_sqlite_path)
         migrate(self.engine)
+        # Called with (connection, request) inside the transaction that records a request
+        # (team alerts): what they write is kept with the request, or not at all.
+        self.listeners: list[Callable[[Connection, RecordedRequest], None]] = []
 
     def new_protocol(self, phone: str, now: datetime) -> str:
         """Create and store a protocol: `now`'s date (YYYYMMDD) + a database sequence."""
@@ -361,9 +365,11 @@ class RecordsStore:
         }
         with self.engine.begin() as conn:
             result = conn.execute(insert(requests_table).values(**values))
-            request_id = result.inserted_primary_key[0]
+            request = RecordedRequest(id=result.inserted_primary_key[0], **values)
+            for listener in self.listeners:
+                listener(conn, request)
         log.info("recorded %s request under protocol %s", kind, protocol)
-        return RecordedRequest(id=request_id, **values)
+        return request
 
     def requests_for_protocol(self, protocol: str) -> list[RecordedRequest]:
         """Return the requests recorded under `protocol`, oldest first."""

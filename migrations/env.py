@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 import outages  # noqa: F401  (the outage tables)
 import outbox  # noqa: F401  (puts the outbox table on the metadata)
 import sql_business_data  # noqa: F401  (and the tables imported from spreadsheets)
+import timers  # noqa: F401  (and the timers table)
 from config import load_config
 from records import lock_for_migration, make_engine, metadata
 

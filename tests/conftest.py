@@ -23,6 +23,7 @@ import content
 from app import create_app
 from config import Config, load_config
 from delivery import Deliverer
+from timers import Scheduler
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_URL = os.environ.get(
@@ -167,6 +168,8 @@ def _stop_senders() -> Iterator[None]:
     yield
     for deliverer in list(Deliverer.running_instances):
         deliverer.stop(timeout=5)
+    for scheduler in list(Scheduler.running_instances):
+        scheduler.stop(timeout=5)
 
 
 @pytest.fixture

@@ -890,7 +890,7 @@ def test_handoff_silence_ends_after_the_human_session_limit(chat, clock):
     chat.say("oi")
     chat.say("6")
 
-    clock.advance(4 * 3600 + 1)
+    clock.advance(chat.client.application.extensions["theo"].config.handoff_idle_seconds + 1)
 
     assert says(chat.say("oi"), "geral.saudacao")
 

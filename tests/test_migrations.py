@@ -50,6 +50,7 @@ THEO_TABLES = {
     "recorded_requests",
     "outbox",
     "identity_checks",
+    "timers",
     "business_plans",
     "business_coverage_areas",
     "business_customers",
