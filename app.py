@@ -23,7 +23,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import admin
+import admin_stats
 import content
+import metrics
 import rate_limits
 import redis_store
 import security
@@ -176,6 +178,8 @@ def create_app(
     security.install(app, config)
     limiter = rate_limits.install(app, config)
     admin.install(app, limiter)
+    admin_stats.install(app, limiter)
+    metrics.install(app, limiter, theo.bot.metrics)
     simulator.install(app, limiter, config)
     app.register_error_handler(HTTPException, _http_error)
     if config.sender_mode == "thread":
@@ -194,6 +198,7 @@ def _build(
     clock: Any,
 ) -> Theo:
     clock_kwargs = {"clock": clock} if clock is not None else {}
+    counters = metrics.Metrics()  # this app's registry: the engine and the sender count in it
     shared = redis_store.connect(config.redis_url) if config.redis_url else None
     if sessions is None and shared is not None:
         # Redis: any number of workers and instances share conversations and message ids.
@@ -221,11 +226,14 @@ def _build(
         # Documents are counted as keyed hashes; any secret of the deploy will do as key.
         identity_key=(config.webhook_secret or config.admin_token or "theo").encode(),
         handback_command=config.handback_command,
+        metrics=counters,
         **clock_kwargs,
     )
     sender = sender or _sender(config)
     seen, own_sends = _message_ids(shared)
-    deliverer = build_deliverer(config, records, sender, remember_sent=own_sends.add)
+    deliverer = build_deliverer(
+        config, records, sender, remember_sent=own_sends.add, metrics=counters
+    )
     return Theo(config, bot, sender, sessions, records, seen, deliverer, own_sends)
 
 
@@ -243,6 +251,7 @@ def build_deliverer(
     sender: Sender | None = None,
     *,
     remember_sent: Callable[[str], None] = lambda message_id: None,
+    metrics: metrics.Metrics | None = None,
 ) -> Deliverer:
     """The outbox on the records database and the sender that empties it."""
     outbox = Outbox(records.engine, sends_per_minute=config.sends_per_phone_per_minute)
@@ -257,6 +266,7 @@ def build_deliverer(
         ),
         remember_sent=remember_sent,
         lease_seconds=send_lease_seconds(config),
+        metrics=metrics,
     )
 
 

@@ -28,7 +28,10 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
+
 import content
+import flow_stats
 import understanding as nlu
 from answers import answers, check_states, recalled
 from business_data import BackendUnavailable, BusinessData
@@ -45,9 +48,11 @@ from conversation import (
     goodbye,
 )
 from documents import fold
-from flows import CLOSING, ENTRIES, START, STEPS, UNAVAILABLE
+from flow_stats import ABANDONED, HANDED_OVER, FlowRuns
+from flows import CLOSING, ENTRIES, START, STATS_KEYS, STEPS, UNAVAILABLE
 from hours import AttendanceHours
 from inbound import Incoming
+from metrics import Metrics
 from privacy import mask_phone, scrub
 from records import RecordsStore
 from replies import Reply, join_plain
@@ -69,6 +74,8 @@ ENGINE_STEPS: dict[str, Step] = {
 # Changes when a deploy adds, renames or removes a state: older sessions are checked on load.
 FLOWS_VERSION = hashlib.sha256(" ".join(sorted(STEPS)).encode()).hexdigest()[:12]
 STATE_KEYS = ("retry_state", "reopen")  # session data that names a state
+# States that are no flow's question: a run stopped "at" them stopped at its last question.
+NOT_A_STEP = frozenset({START, CLOSING, HUMAN, END, CONFIRM})
 
 
 def _family(intent: str) -> str:
@@ -99,6 +106,8 @@ class BotLogic:
         identity_failures_per_day: int = 3,
         identity_key: bytes = b"theo",
         handback_command: str = "#theo",
+        runs: FlowRuns | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.sessions = sessions
         self.business = business
@@ -114,6 +123,9 @@ class BotLogic:
         self.identity_failures_per_day = identity_failures_per_day
         self.identity_key = identity_key
         self.handback_command = handback_command
+        # How each flow run ends (/admin/stats), on the records' database by default.
+        self.runs = runs if runs is not None else FlowRuns(records.engine)
+        self.metrics = metrics if metrics is not None else Metrics()
         # CONFIRM's question is asked when a step raises Unsure; its answer goes back there.
         confirm = Step(ask_nothing, self._confirmed, back=START)
         self.steps = {**STEPS, **ENGINE_STEPS, CONFIRM: confirm}
@@ -158,7 +170,7 @@ class BotLogic:
             del turn.out[:]  # half an answer would mislead: say only what happened
             turn.session.state = before
             details = {"state": before, "request": scrub(turn.text)[:300]}
-            turn.record("system_unavailable", details)
+            turn.record("system_unavailable", details, outcome=False)
             turn.data["retry_state"] = before
             self._enter(turn, UNAVAILABLE)
 
@@ -176,6 +188,7 @@ class BotLogic:
         if turn.state in (START, CLOSING):
             # A new subject: only the words that started it may answer its questions.
             turn.data["said"] = [scrub(turn.text)[:300]]
+        flow_stats.start(turn.data, STATS_KEYS[intent])
         state = ENTRIES[intent](turn)
         step = self.steps[state]
         if step.answer_in_request is not None and step.answer_in_request(turn.text):
@@ -354,11 +367,12 @@ class BotLogic:
         intent = nlu.detect_intent(turn.text)
         if intent is None:
             return None
-        state, said_so_far = turn.state, len(turn.out)
+        state, said_so_far, run = turn.state, len(turn.out), turn.data.get("run")
         target = self._jump_safely(turn, intent)
         if target in step.same_question or target == state:
             del turn.out[said_so_far:]  # the words only name the flow we are already in
             turn.session.state = state
+            turn.data["run"] = run
             return None
         self._remember_second_request(turn, intent)
         return target
@@ -423,10 +437,32 @@ class BotLogic:
 
     def _store(self, turn: Turn) -> None:
         turn.session.version = FLOWS_VERSION
+        self._track_run(turn)
         if turn.state == END:
             self.sessions.drop(turn.message.phone)
         else:
             self.sessions.save(turn.message.phone, turn.session)
+
+    def _track_run(self, turn: Turn) -> None:
+        """Note the run's question, or that `sair` ended it, and store what changed."""
+        if turn.state not in NOT_A_STEP:
+            flow_stats.note_step(turn.data, turn.state)
+        if turn.state == END:
+            flow_stats.mark(turn.data, ABANDONED, only_open=True)
+        self._flush_run(turn.data, turn.run_before, turn.now)
+
+    def _flush_run(self, data: dict, before: dict, now: datetime) -> None:
+        """One write at most; the stats failing never costs the customer the conversation."""
+        run = data.get("run")
+        try:
+            change = self.runs.flush(data["protocol"], before, run, now)
+        except SQLAlchemyError as error:
+            log.warning("flow run not stored: %s", type(error).__name__)
+            return
+        if change.started:
+            self.metrics.count_flow(change.started, started=True)
+        if change.completed:
+            self.metrics.count_flow(run["flow"], outcome=change.completed)
 
     def _take_over(self, message: Incoming, session: Session | None, now: datetime) -> list[Reply]:
         """A person typed on the company phone: Theo steps back in this chat (or, told
@@ -437,6 +473,9 @@ class BotLogic:
             session = Session(
                 state=HUMAN, data={"protocol": self.records.new_protocol(message.phone, now)}
             )
+        run_before = dict(session.data.get("run") or {})
+        flow_stats.mark(session.data, HANDED_OVER, only_open=True)
+        self._flush_run(session.data, run_before, now)
         session.state = HUMAN
         # Never shorten a longer silence (e.g. an out-of-hours handoff waiting for reopening).
         session.ttl = max(session.ttl or 0, self.human_ttl)

@@ -30,5 +30,15 @@ def _gather(flows: list[Flow]) -> tuple[dict[str, Step], dict[str, Handler]]:
     return steps, entries
 
 
+def _stats_keys() -> dict[str, str]:
+    """The key each entry intent is counted under: declared by its flow, else the module name."""
+    return {
+        intent: module.FLOW.stats_keys.get(intent, module.__name__.rsplit(".", 1)[-1])
+        for module in MODULES
+        for intent in module.FLOW.entries
+    }
+
+
 STEPS, ENTRIES = _gather([module.FLOW for module in MODULES])
+STATS_KEYS = _stats_keys()  # entry intent -> flow key of /admin/stats and /metrics
 MENUS = {name: size for module in MODULES for name, size in module.FLOW.menus.items()}

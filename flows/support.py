@@ -93,6 +93,7 @@ def account_state(turn: Turn, customer: Customer) -> str | None:
     if customer.suspended:
         turn.say("suporte.suspenso", documento=turn.data.get("document_masked", ""))
         send_invoices(turn, customer)
+        turn.resolved()  # the cut is explained and the invoices sent
         if turn.bot.business.supports_trust_unlock(customer):
             return TRUST_UNLOCK_OFFER
         turn.say("suporte.religacao")
@@ -104,6 +105,7 @@ def account_state(turn: Turn, customer: Customer) -> str | None:
     late = outage.expected_restoration <= turn.now
     key = "suporte.manutencao_atrasada" if late else "suporte.manutencao"
     turn.say(key, mensagem=outage.message, previsao=eta)
+    turn.resolved()  # a known outage: nothing more Theo or a person can do now
     return CLOSING
 
 
@@ -168,6 +170,7 @@ def resolved(turn: Turn, key: str = "suporte.resolvido") -> str:
     """The problem is solved: say so (`key`) and close the flow, ready to reopen it."""
     turn.say(key)
     turn.data["reopen"] = turn.state  # "não, voltou a cair" at the closing comes back here
+    turn.resolved()
     return CLOSING
 
 
@@ -176,6 +179,7 @@ def handle_slow_where(turn: Turn) -> str:
     """IPTV apps not homologated are not a connection problem; otherwise measure."""
     if (choice(turn, 2) or read_option(turn, content.menu("lentidao").options)) == 1:
         turn.say("suporte.lentidao_iptv")
+        turn.resolved()
         return CLOSING
     turn.data["diagnosis"] = [{"question": "Onde percebe a lentidão?", "answer": "em geral"}]
     return SLOW_SPEED_TEST
@@ -189,6 +193,7 @@ def handle_slow_speed_test(turn: Turn) -> str:
         return SLOW_STABILITY
     turn.say("suporte.dicas_wifi")
     turn.data["reopen"] = turn.state
+    turn.resolved()
     return CLOSING
 
 

@@ -36,6 +36,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ALEMBIC = Path(sys.executable).parent / "alembic"
 NOW = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
 THEO_TABLES = {
+    "flow_runs",
     "protocols",
     "recorded_requests",
     "outbox",
