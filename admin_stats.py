@@ -34,7 +34,7 @@ def flow_report() -> Any:
     """Per flow: started, resolved, handed_over, abandoned (and where), CSAT."""
     theo = current_app.extensions["theo"]
     zone = ZoneInfo(theo.config.attendance_timezone)
-    now = datetime.now(zone)
+    now = datetime.fromtimestamp(theo.bot.clock(), zone)  # the engine's clock stamps the runs
     try:
         since = read_since(request.args, now)
     except BadQuery as problem:
