@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dotenv import load_dotenv
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from redis import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -41,7 +41,7 @@ from delivery import Deliverer, RetryPolicy
 from documents import same_phone
 from hours import attendance_hours
 from inbound import Incoming, PayloadError, delivery_failure, parse_callback
-from log_setup import configure_logging, message_context
+from log_setup import configure_logging, end_request, message_context, start_request
 from outbox import Outbox
 from privacy import mask_phone
 from records import RecordsStore
@@ -160,7 +160,7 @@ def create_app(
     if config is None:
         load_dotenv()
         config = load_config()
-    configure_logging(config.log_level)
+    configure_logging(config.log_level, config.log_format)
     refuse_on_content_problems()  # a broken content/ file never becomes a 500 per message
     app = Flask(__name__)
     # "/webhook//x" would otherwise get an HTML 308 to the merged path: an unknown path
@@ -182,6 +182,9 @@ def create_app(
     metrics.install(app, limiter, theo.bot.metrics)
     simulator.install(app, limiter, config)
     app.register_error_handler(HTTPException, _http_error)
+    app.before_request(_tag_request)
+    app.after_request(_echo_request_id)
+    app.teardown_request(lambda error: end_request())
     if config.sender_mode == "thread":
         theo.deliverer.start()
     mode = "console (respostas no terminal)" if config.console_mode else "Z-API"
@@ -372,6 +375,18 @@ def health() -> tuple[Any, int]:
     if database_ok:
         body["outbox"] = theo().outbox.counts()
     return jsonify(body), 200 if database_ok else 503
+
+
+def _tag_request() -> None:
+    """Every log line of this request carries its id: the caller's X-Request-Id, or a new one."""
+    g.request_id = start_request(request.headers.get("X-Request-Id"))
+
+
+def _echo_request_id(response: Response) -> Response:
+    """The id goes back to the caller, to find the request's lines in the logs."""
+    if "request_id" in g:
+        response.headers["X-Request-Id"] = g.request_id
+    return response
 
 
 def _http_error(error: HTTPException) -> tuple[Any, int]:
