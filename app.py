@@ -230,6 +230,7 @@ def _build(
         identity_key=(config.webhook_secret or config.admin_token or "theo").encode(),
         handback_command=config.handback_command,
         metrics=counters,
+        csat_enabled=config.csat_enabled,
         **clock_kwargs,
     )
     sender = sender or _sender(config)

@@ -49,7 +49,7 @@ from conversation import (
 )
 from documents import fold
 from flow_stats import ABANDONED, HANDED_OVER, FlowRuns
-from flows import CLOSING, ENTRIES, START, STATS_KEYS, STEPS, UNAVAILABLE
+from flows import CLOSING, ENTRIES, START, STATS_KEYS, STEPS, SURVEY, UNAVAILABLE, survey_due
 from hours import AttendanceHours
 from inbound import Incoming
 from metrics import Metrics
@@ -108,6 +108,7 @@ class BotLogic:
         handback_command: str = "#theo",
         runs: FlowRuns | None = None,
         metrics: Metrics | None = None,
+        csat_enabled: bool = False,
     ) -> None:
         self.sessions = sessions
         self.business = business
@@ -126,6 +127,7 @@ class BotLogic:
         # How each flow run ends (/admin/stats), on the records' database by default.
         self.runs = runs if runs is not None else FlowRuns(records.engine)
         self.metrics = metrics if metrics is not None else Metrics()
+        self.csat_enabled = csat_enabled
         # CONFIRM's question is asked when a step raises Unsure; its answer goes back there.
         confirm = Step(ask_nothing, self._confirmed, back=START)
         self.steps = {**STEPS, **ENGINE_STEPS, CONFIRM: confirm}
@@ -396,6 +398,8 @@ class BotLogic:
     # -- asking the next question --
     def _enter(self, turn: Turn, state: str) -> None:
         turn.confirmed = None  # a confirmed reading answers one question only
+        if state == CLOSING and self.csat_enabled and survey_due(turn.data):
+            state = SURVEY  # one 1-5 question instead of "algo mais?"; any answer goes on
         if state != turn.state:
             turn.data.pop("invalid", None)
         turn.session.state = state

@@ -74,6 +74,14 @@ def start(data: dict, flow: str) -> None:
     if run and run["flow"] == flow and run["outcome"] is None:
         return
     data["run"] = new_run(flow)
+    data.pop("surveyed", None)  # a new flow may be rated again
+
+
+def rate(data: dict, score: int) -> None:
+    """The customer's satisfaction score (1-5) for the run that just ended."""
+    run = data.get("run")
+    if run is not None and score in CSAT_SCORES:
+        run["csat"] = score
 
 
 def mark(data: dict, outcome: str, *, only_open: bool = False) -> None:

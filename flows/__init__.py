@@ -8,12 +8,14 @@ it. Adding a flow means writing its module and listing it here; the engine in
 from __future__ import annotations
 
 from conversation import Flow, Handler, Step
-from flows import attendant, boleto, identify, menu, plan, sales, support
+from flows import attendant, boleto, identify, menu, plan, sales, support, survey
 
-MODULES = (menu, identify, boleto, support, sales, plan, attendant)
+MODULES = (menu, identify, boleto, support, sales, plan, attendant, survey)
 START = menu.MAIN_MENU  # where a conversation starts and `menu` leads
 CLOSING = menu.ANYTHING_ELSE  # "Posso ajudar em algo mais?"
 UNAVAILABLE = attendant.SYSTEM_UNAVAILABLE  # the provider's system is out of reach
+SURVEY = survey.SURVEY  # the satisfaction question that may replace CLOSING (CSAT_ENABLED)
+survey_due = survey.survey_due
 
 
 def _gather(flows: list[Flow]) -> tuple[dict[str, Step], dict[str, Handler]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +13,7 @@ from app import create_app
 from flow_stats import ABANDONED, HANDED_OVER, RESOLVED, FlowRuns, flow_runs_table, new_run
 from flows import STATS_KEYS
 from records import RecordsStore
-from tests.conftest import MARIA_PHONE, WEBHOOK_PATH, Chat, zapi_config
+from tests.conftest import MARIA_PHONE, WEBHOOK_PATH, Chat, says, shows_menu, zapi_config
 from tests.test_backends import Failing
 
 ADMIN_TOKEN = "admin-token-0123456789abcdef"
@@ -266,3 +267,72 @@ def test_metrics_count_a_duplicate_and_an_ignored_webhook(chat, client):
 
     assert metric(client, 'theo_webhook_requests_total{outcome="duplicate"}') == 1
     assert metric(client, 'theo_webhook_requests_total{outcome="ignored"}') == 1
+
+
+# --- Satisfaction survey (CSAT_ENABLED) -------------------------------------------------
+@pytest.fixture
+def surveyed(config, clock, zapi) -> Iterator[Chat]:
+    app = create_app(replace(config, admin_token=ADMIN_TOKEN, csat_enabled=True), clock=clock)
+    yield Chat(app.test_client(), zapi, MARIA_PHONE)
+    app.extensions["theo"].records.dispose()
+
+
+def test_a_resolved_flow_asks_one_score_and_keeps_it(surveyed):
+    surveyed.say("oi")
+    surveyed.say("1")
+    answer = surveyed.say(MARIA_CPF)
+    assert shows_menu(answer, "avaliacao") and surveyed.state() == "survey"
+
+    thanks = surveyed.say("5")
+
+    assert says(thanks, "avaliacao.agradecimento")
+    assert says(thanks, "geral.encerramento", protocolo=surveyed.protocol())
+    boleto = stats(surveyed.client)["boleto"]
+    assert boleto["csat"] == {"count": 1, "average": 5.0}
+    assert [run["csat"] for run in runs(surveyed)] == [5]
+
+
+@pytest.mark.parametrize("typed", ["4", "opcao 4", "4️⃣"])
+def test_scores_are_read_like_menu_options(surveyed, typed):
+    surveyed.say("segunda via")
+    surveyed.say(MARIA_CPF)
+
+    surveyed.say(typed)
+
+    assert [run["csat"] for run in runs(surveyed)] == [4]
+
+
+@pytest.mark.parametrize(
+    ("typed", "state"),
+    [
+        ("to sem internet agora", "red_light"),  # the customer is known already
+        ("quero falar com atendente", "human"),
+        ("obg, tchau", None),
+    ],
+)
+def test_the_survey_never_traps_the_customer(surveyed, typed, state):
+    surveyed.say("segunda via")
+    surveyed.say(MARIA_CPF)
+
+    surveyed.say(typed)
+
+    assert surveyed.state() == state
+    assert all(run["csat"] is None for run in runs(surveyed))
+
+
+def test_a_wrong_answer_to_the_survey_meets_the_closing_not_the_survey_again(surveyed):
+    surveyed.say("segunda via")
+    surveyed.say(MARIA_CPF)
+
+    answer = surveyed.say("asdfgh")
+
+    assert not shows_menu(answer, "avaliacao")
+    assert surveyed.state() == "anything_else"
+
+
+def test_no_survey_without_csat_or_without_a_resolution(chat, surveyed):
+    chat.say("segunda via")
+    assert not shows_menu(chat.say(MARIA_CPF), "avaliacao")  # CSAT_ENABLED off
+
+    surveyed.say("oi")
+    assert not shows_menu(surveyed.say("quero falar com atendente"), "avaliacao")
