@@ -49,7 +49,7 @@ from conversation import (
 )
 from documents import fold
 from flow_stats import ABANDONED, HANDED_OVER, FlowRuns
-from flows import CLOSING, ENTRIES, START, STATS_KEYS, STEPS, SURVEY, UNAVAILABLE, survey_due
+from flows import CLOSING, ENTRIES, START, STATS_KEYS, STEPS, UNAVAILABLE, closing_for
 from hours import AttendanceHours
 from inbound import Incoming
 from metrics import Metrics
@@ -398,8 +398,8 @@ class BotLogic:
     # -- asking the next question --
     def _enter(self, turn: Turn, state: str) -> None:
         turn.confirmed = None  # a confirmed reading answers one question only
-        if state == CLOSING and self.csat_enabled and survey_due(turn.data):
-            state = SURVEY  # one 1-5 question instead of "algo mais?"; any answer goes on
+        if state == CLOSING:
+            state = closing_for(turn.data, self.csat_enabled)  # maybe the CSAT question first
         if state != turn.state:
             turn.data.pop("invalid", None)
         turn.session.state = state

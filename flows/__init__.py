@@ -14,8 +14,11 @@ MODULES = (menu, identify, boleto, support, sales, plan, attendant, survey)
 START = menu.MAIN_MENU  # where a conversation starts and `menu` leads
 CLOSING = menu.ANYTHING_ELSE  # "Posso ajudar em algo mais?"
 UNAVAILABLE = attendant.SYSTEM_UNAVAILABLE  # the provider's system is out of reach
-SURVEY = survey.SURVEY  # the satisfaction question that may replace CLOSING (CSAT_ENABLED)
-survey_due = survey.survey_due
+
+
+def closing_for(data: dict, csat_enabled: bool) -> str:
+    """Where a finished flow leads: the satisfaction question once, else "algo mais?"."""
+    return survey.SURVEY if csat_enabled and survey.survey_due(data) else CLOSING
 
 
 def _gather(flows: list[Flow]) -> tuple[dict[str, Step], dict[str, Handler]]:
