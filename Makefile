@@ -17,7 +17,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 
 ## Inicia o Theo em http://localhost:$(PORT) (modo console sem credenciais Z-API)
 run: $(STAMP)
-	$(BIN)/gunicorn app:app --config gunicorn.conf.py --bind 127.0.0.1:$(PORT)
+	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/gunicorn app:app --config gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
 ## Roda todos os testes
 test: $(STAMP) browser

@@ -1,10 +1,10 @@
 """What ops needs from a running Theo, behind a token: metrics and a few admin actions.
 
-- `GET /metrics` — counters in Prometheus text format (METRICS_TOKEN, or ADMIN_TOKEN).
 - `POST /admin/handoffs/<phone>/release` (alias `/admin/conversations/<phone>/release`)
   — a person finished attending: the next message of that customer is answered by Theo.
 
-Recorded requests, outages and the handoffs list are in ops_api.py.
+Recorded requests, outages and the handoffs list are in ops_api.py, `/admin/stats` in
+admin_stats.py and `/metrics` in metrics.py.
 - `POST /admin/customers/<phone>/forget` — delete what is kept about a customer (LGPD),
   including the live conversation, which the `manage.py` command cannot reach.
 
@@ -15,88 +15,23 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
-from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_limiter import Limiter
 
 from conversation import HUMAN
 from documents import normalize_phone
 from privacy import mask_phone, scrub
 from rate_limits import ADMIN_LIMIT
-from security import WEBHOOK_BASE, token_required
+from security import token_required
 
 log = logging.getLogger("theo.admin")
 admin = Blueprint("admin", __name__)
 ADMIN = ("admin_token",)
-METRICS = ("metrics_token", "admin_token")
 MAX_LISTED = 200
 _WORD = re.compile(r"\b[^\W\d_][^\W_]*")
-PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-
-
-class Metrics:
-    """Thread-safe counters of what the webhook did, by outcome."""
-
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-        self.webhooks: Counter[str] = Counter()
-        self._guard = threading.Lock()
-
-    def count_webhook(self, outcome: str) -> None:
-        """One more webhook that ended with `outcome` ("queued", "404"...)."""
-        with self._guard:
-            self.webhooks[outcome] += 1
-
-    def snapshot(self) -> dict[str, int]:
-        """A copy of the webhook counters."""
-        with self._guard:
-            return dict(self.webhooks)
-
-
-def _count_webhook(response: Response) -> Response:
-    """after_request: count webhook outcomes, by JSON status on 200, else by HTTP code."""
-    if request.path == WEBHOOK_BASE or request.path.startswith(WEBHOOK_BASE + "/"):
-        status = response.status_code
-        body = response.get_json(silent=True) if status == 200 else None
-        outcome = body.get("status") if isinstance(body, dict) else None
-        current_app.extensions["theo_metrics"].count_webhook(str(outcome or status))
-    return response
-
-
-@admin.get("/metrics")
-@token_required(*METRICS)
-def metrics() -> Response:
-    """Counters for Prometheus; no label ever holds personal data."""
-    theo = current_app.extensions["theo"]
-    counted: Metrics = current_app.extensions["theo_metrics"]
-    lines = [
-        "# HELP theo_webhook_requests_total Webhook requests by outcome.",
-        "# TYPE theo_webhook_requests_total counter",
-    ]
-    for outcome, total in sorted(counted.snapshot().items()):
-        lines.append(f'theo_webhook_requests_total{{outcome="{_label(outcome)}"}} {total}')
-    gauges = {
-        "theo_uptime_seconds": round(time.monotonic() - counted.started, 3),
-        "theo_database_up": int(theo.records.ping()),
-        "theo_gateway_up": int(not theo.deliverer.health.problem),
-    }
-    for status, total in theo.outbox.counts().items():
-        gauges[f"theo_outbox_{status}"] = total
-    if hasattr(theo.sessions, "__len__"):
-        gauges["theo_sessions_active"] = len(theo.sessions)
-    for name, value in gauges.items():
-        lines += [f"# TYPE {name} gauge", f"{name} {value}"]
-    return Response("\n".join(lines) + "\n", content_type=PROMETHEUS_TYPE)
-
-
-def _label(value: str) -> str:
-    """Outcomes are short words; keep label values to safe characters anyway."""
-    return "".join(ch for ch in value if ch.isalnum() or ch == "_")[:40]
 
 
 @admin.get("/admin/outbox")
@@ -172,9 +107,7 @@ def forget(phone: str) -> Any:
 
 
 def install(app: Flask, limiter: Limiter) -> None:
-    """Register the admin routes, rate limited per address, and the webhook counters."""
-    app.extensions["theo_metrics"] = Metrics()
-    app.after_request(_count_webhook)
+    """Register the admin routes, rate limited per address."""
     # Only refused tokens count: a flood of wrong guesses must not lock ops out.
     limiter.limit(ADMIN_LIMIT, deduct_when=lambda response: response.status_code == 401)(admin)
     app.register_blueprint(admin)

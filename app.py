@@ -16,14 +16,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dotenv import load_dotenv
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from redis import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import admin
+import admin_stats
 import content
+import metrics
 import ops_api
 import rate_limits
 import redis_store
@@ -40,7 +42,7 @@ from delivery import Deliverer, RetryPolicy
 from documents import normalize_phone, same_phone
 from hours import attendance_hours
 from inbound import Incoming, PayloadError, delivery_failure, parse_callback
-from log_setup import configure_logging, message_context
+from log_setup import configure_logging, end_request, message_context, start_request
 from outages import OutageStore
 from outbox import Outbox
 from privacy import mask_phone
@@ -170,7 +172,7 @@ def create_app(
     if config is None:
         load_dotenv()
         config = load_config()
-    configure_logging(config.log_level)
+    configure_logging(config.log_level, config.log_format)
     refuse_on_content_problems()  # a broken content/ file never becomes a 500 per message
     app = Flask(__name__)
     # "/webhook//x" would otherwise get an HTML 308 to the merged path: an unknown path
@@ -189,8 +191,13 @@ def create_app(
     limiter = rate_limits.install(app, config)
     admin.install(app, limiter)
     ops_api.install(app, limiter)
+    admin_stats.install(app, limiter)
+    metrics.install(app, limiter, theo.bot.metrics)
     simulator.install(app, limiter, config)
     app.register_error_handler(HTTPException, _http_error)
+    app.before_request(_tag_request)
+    app.after_request(_echo_request_id)
+    app.teardown_request(lambda error: end_request())
     if config.sender_mode == "thread":
         theo.deliverer.start()
     if config.sender_mode != "inline" and config.timers_enabled and theo.scheduler is not None:
@@ -209,6 +216,7 @@ def _build(
     clock: Any,
 ) -> Theo:
     clock_kwargs = {"clock": clock} if clock is not None else {}
+    counters = metrics.Metrics()  # this app's registry: the engine and the sender count in it
     shared = redis_store.connect(config.redis_url) if config.redis_url else None
     if sessions is None and shared is not None:
         # Redis: any number of workers and instances share conversations and message ids.
@@ -243,6 +251,8 @@ def _build(
         timers=TimerStore(records.engine),
         session_ttl_seconds=config.session_ttl_seconds,
         idle_reminder_seconds=config.idle_reminder_minutes * 60,
+        metrics=counters,
+        csat_enabled=config.csat_enabled,
         **clock_kwargs,
     )
     # With the real Z-API, the simulator's pretend customers (5500…) alert neither the team
@@ -255,7 +265,9 @@ def _build(
         records.listeners.append(alerts)
     sender = sender or _sender(config)
     seen, own_sends = _message_ids(shared)
-    deliverer = build_deliverer(config, records, sender, remember_sent=own_sends.add)
+    deliverer = build_deliverer(
+        config, records, sender, remember_sent=own_sends.add, metrics=counters
+    )
     theo = Theo(config, bot, sender, sessions, records, seen, deliverer, own_sends)
     theo.scheduler = Scheduler(
         bot.timers, theo.fire_timer, clock=bot.clock, poll_seconds=config.timers_poll_seconds
@@ -282,6 +294,7 @@ def build_deliverer(
     sender: Sender | None = None,
     *,
     remember_sent: Callable[[str], None] = lambda message_id: None,
+    metrics: metrics.Metrics | None = None,
 ) -> Deliverer:
     """The outbox on the records database and the sender that empties it."""
     outbox = Outbox(records.engine, sends_per_minute=config.sends_per_phone_per_minute)
@@ -301,6 +314,7 @@ def build_deliverer(
             if config.team_webhook_url
             else None
         ),
+        metrics=metrics,
     )
 
 
@@ -411,6 +425,18 @@ def health() -> tuple[Any, int]:
     if database_ok:
         body["outbox"] = theo().outbox.counts()
     return jsonify(body), 200 if database_ok else 503
+
+
+def _tag_request() -> None:
+    """Every log line of this request carries its id: the caller's X-Request-Id, or a new one."""
+    g.request_id = start_request(request.headers.get("X-Request-Id"))
+
+
+def _echo_request_id(response: Response) -> Response:
+    """The id goes back to the caller, to find the request's lines in the logs."""
+    if "request_id" in g:
+        response.headers["X-Request-Id"] = g.request_id
+    return response
 
 
 def _http_error(error: HTTPException) -> tuple[Any, int]:

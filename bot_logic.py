@@ -28,7 +28,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
+
 import content
+import flow_stats
 import understanding as nlu
 from answers import answers, check_states, recalled
 from business_data import BackendUnavailable, BusinessData
@@ -45,9 +48,11 @@ from conversation import (
     goodbye,
 )
 from documents import fold
-from flows import CLOSING, ENTRIES, START, STEPS, UNAVAILABLE
+from flow_stats import ABANDONED, HANDED_OVER, FlowRuns
+from flows import CLOSING, ENTRIES, START, STATS_KEYS, STEPS, UNAVAILABLE, closing_for
 from hours import AttendanceHours, describe_moment
 from inbound import Incoming
+from metrics import Metrics
 from outages import OutageStore
 from privacy import mask_phone, scrub
 from records import RecordsStore
@@ -77,6 +82,8 @@ ENGINE_STEPS: dict[str, Step] = {
 # Changes when a deploy adds, renames or removes a state: older sessions are checked on load.
 FLOWS_VERSION = hashlib.sha256(" ".join(sorted(STEPS)).encode()).hexdigest()[:12]
 STATE_KEYS = ("retry_state", "reopen")  # session data that names a state
+# States that are no flow's question: a run stopped "at" them stopped at its last question.
+NOT_A_STEP = frozenset({START, CLOSING, HUMAN, END, CONFIRM})
 
 
 def _family(intent: str) -> str:
@@ -111,6 +118,9 @@ class BotLogic:
         timers: TimerStore | None = None,
         session_ttl_seconds: float = 1800,
         idle_reminder_seconds: float = 0,
+        runs: FlowRuns | None = None,
+        metrics: Metrics | None = None,
+        csat_enabled: bool = False,
     ) -> None:
         self.sessions = sessions
         self.business = business
@@ -131,6 +141,10 @@ class BotLogic:
         self.timers = timers
         self.session_ttl = session_ttl_seconds
         self.idle_reminder = idle_reminder_seconds
+        # How each flow run ends (/admin/stats), on the records' database by default.
+        self.runs = runs if runs is not None else FlowRuns(records.engine)
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.csat_enabled = csat_enabled
         # CONFIRM's question is asked when a step raises Unsure; its answer goes back there.
         confirm = Step(ask_nothing, self._confirmed, back=START)
         self.steps = {**STEPS, **ENGINE_STEPS, CONFIRM: confirm}
@@ -178,7 +192,7 @@ class BotLogic:
             del turn.out[:]  # half an answer would mislead: say only what happened
             turn.session.state = before
             details = {"state": before, "request": scrub(turn.text)[:300]}
-            turn.record("system_unavailable", details)
+            turn.record("system_unavailable", details, outcome=False)
             turn.data["retry_state"] = before
             self._enter(turn, UNAVAILABLE)
 
@@ -205,6 +219,7 @@ class BotLogic:
         if turn.state in (START, CLOSING):
             # A new subject: only the words that started it may answer its questions.
             turn.data["said"] = [scrub(turn.text)[:300]]
+        flow_stats.start(turn.data, STATS_KEYS[intent])
         state = ENTRIES[intent](turn)
         step = self.steps[state]
         if step.answer_in_request is not None and step.answer_in_request(turn.text):
@@ -395,11 +410,12 @@ class BotLogic:
         intent = nlu.detect_intent(turn.text)
         if intent is None:
             return None
-        state, said_so_far = turn.state, len(turn.out)
+        state, said_so_far, run = turn.state, len(turn.out), turn.data.get("run")
         target = self._jump_safely(turn, intent)
         if target in step.same_question or target == state:
             del turn.out[said_so_far:]  # the words only name the flow we are already in
             turn.session.state = state
+            turn.data["run"] = run
             return None
         self._remember_second_request(turn, intent)
         return target
@@ -423,6 +439,8 @@ class BotLogic:
     # -- asking the next question --
     def _enter(self, turn: Turn, state: str) -> None:
         turn.confirmed = None  # a confirmed reading answers one question only
+        if state == CLOSING:
+            state = closing_for(turn.data, self.csat_enabled)  # maybe the CSAT question first
         if state != turn.state:
             turn.data.pop("invalid", None)
         turn.session.state = state
@@ -469,6 +487,7 @@ class BotLogic:
             turn.data.setdefault("human_until", self.clock() + (turn.session.ttl or self.human_ttl))
         else:
             turn.data.pop("human_until", None)
+        self._track_run(turn)
         if turn.state == END:
             self.sessions.drop(turn.message.phone)
             self._plan_timers(turn.message.phone, None)
@@ -514,8 +533,17 @@ class BotLogic:
         deliver(replies)
         if timer.kind != REMINDER:
             self.sessions.drop(timer.phone)
+            self._end_runs(timer.protocol)
         log.info("%s timer fired for %s", timer.kind, mask_phone(timer.phone))
         return replies
+
+    def _end_runs(self, protocol: str) -> None:
+        """The conversation ended by itself: a flow left half-way is abandoned (stats)."""
+        now = datetime.fromtimestamp(self.clock(), self.timezone)
+        try:
+            self.runs.session_ended(protocol, now)
+        except SQLAlchemyError as error:
+            log.warning("flow runs not closed: %s", type(error).__name__)
 
     def _timer_message(self, timer: Timer, session: Session | None) -> str | None:
         """The sentence a due timer says, or None when the conversation moved on."""
@@ -531,6 +559,27 @@ class BotLogic:
             return EXPIRY_KEY
         return REMINDER_KEY if session is not None else None
 
+    def _track_run(self, turn: Turn) -> None:
+        """Note the run's question, or that `sair` ended it, and store what changed."""
+        if turn.state not in NOT_A_STEP:
+            flow_stats.note_step(turn.data, turn.state)
+        if turn.state == END:
+            flow_stats.mark(turn.data, ABANDONED, only_open=True)
+        self._flush_run(turn.data, turn.run_before, turn.now)
+
+    def _flush_run(self, data: dict, before: dict, now: datetime) -> None:
+        """One write at most; the stats failing never costs the customer the conversation."""
+        run = data.get("run")
+        try:
+            change = self.runs.flush(data["protocol"], before, run, now)
+        except SQLAlchemyError as error:
+            log.warning("flow run not stored: %s", type(error).__name__)
+            return
+        if change.started:
+            self.metrics.count_flow(change.started, started=True)
+        if change.completed:
+            self.metrics.count_flow(run["flow"], outcome=change.completed)
+
     def _take_over(self, message: Incoming, session: Session | None, now: datetime) -> list[Reply]:
         """A person typed on the company phone: Theo steps back in this chat (or, told
         `#theo`, takes it back and offers the menu)."""
@@ -540,6 +589,9 @@ class BotLogic:
             session = Session(
                 state=HUMAN, data={"protocol": self.records.new_protocol(message.phone, now)}
             )
+        run_before = dict(session.data.get("run") or {})
+        flow_stats.mark(session.data, HANDED_OVER, only_open=True)
+        self._flush_run(session.data, run_before, now)
         session.state = HUMAN
         # Never shorten a longer silence (e.g. an out-of-hours handoff waiting for reopening).
         session.ttl = max(session.ttl or 0, self.human_ttl)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 ROOT = Path(__file__).resolve().parent
 TRUE_WORDS = {"1", "true", "yes", "on", "sim"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("json", "text")
 FALSE_WORDS = {"0", "false", "no", "off", "nao", "não", ""}
 MIN_SECRET_CHARS = 16
 # URL-safe, and what Render's generateValue produces (base64); "/" is kept by the route.
@@ -63,6 +64,8 @@ class Config:
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 2000
     log_level: str = "INFO"
+    log_format: str = "json"  # json: one object per line (production); text: for people
+    csat_enabled: bool = False  # one 1-5 question after a resolved flow (flows/survey.py)
     trusted_proxy_hops: int = 0
     simulator_enabled: bool = False
     webhook_secret: str = ""
@@ -306,6 +309,7 @@ def _choice_problems(config: Config) -> list[str]:
     problems = []
     choices = (
         ("log_level", config.log_level.upper(), LOG_LEVELS, "INFO"),
+        ("log_format", config.log_format, LOG_FORMATS, "json"),
         ("sender_mode", config.sender_mode, SENDER_MODES, "thread"),
         ("business_backend", config.business_backend, BUSINESS_BACKENDS, "demo"),
     )

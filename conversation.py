@@ -20,7 +20,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import content
+import flow_stats
 import understanding as nlu
+from flow_stats import HANDED_OVER, RESOLVED
 from inbound import Incoming
 from replies import Reply
 from sessions import HUMAN as HUMAN  # re-exported: flows and engine name it here
@@ -70,6 +72,10 @@ class Turn:
     now: datetime
     out: list[Reply] = field(default_factory=list)
     confirmed: Any = None  # the reading the customer picked at a confirmation question
+    run_before: dict = field(init=False)  # the flow run as the turn found it (flow_stats)
+
+    def __post_init__(self) -> None:
+        self.run_before = dict(self.data.get("run") or {})
 
     @property
     def text(self) -> str:
@@ -87,12 +93,24 @@ class Turn:
         """Queue the sentence `key` as one WhatsApp message."""
         self.out.append(Reply(content.text(key, **values)))
 
-    def record(self, kind: str, details: dict) -> None:
-        """Record a request under the conversation's protocol (stored before we confirm it)."""
+    def record(self, kind: str, details: dict, *, outcome: bool = True) -> None:
+        """Record a request under the conversation's protocol (stored before we confirm it).
+
+        The request is the flow's outcome (a handoff hands it over, any other resolves
+        it) unless `outcome` is False (a note for the team, the flow goes on).
+        """
         self.bot.records.record(
             kind, self.data["protocol"], self.message.phone, details, now=self.now
         )
         log.info("recorded %s under protocol %s", kind, self.data["protocol"])
+        if kind == "handoff":
+            self.bot.metrics.handoffs.inc()
+        if outcome:
+            flow_stats.mark(self.data, HANDED_OVER if kind == "handoff" else RESOLVED)
+
+    def resolved(self) -> None:
+        """The flow reached its outcome without a request (invoices sent, problem solved)."""
+        flow_stats.mark(self.data, RESOLVED)
 
 
 Handler = Callable[[Turn], str]
@@ -136,6 +154,9 @@ class Flow:
     # The menus (content/messages.toml [menus.<name>]) it shows, with how many options its
     # handlers read: `make check` refuses a menu edited to another size.
     menus: dict[str, int] = field(default_factory=dict)
+    # The key each entry intent is counted under in /admin/stats and /metrics; an intent
+    # not named here counts under the module's name ("boleto", "support"...).
+    stats_keys: dict[str, str] = field(default_factory=dict)
 
 
 # --- Questions ------------------------------------------------------------------

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
+from metrics import Metrics
 from outbox import WEBHOOK, Outbox, OutgoingReply
 from privacy import mask_phone
 from team_alerts import WebhookError, WebhookPoster
@@ -84,6 +86,7 @@ class Deliverer:
         idle_wait: float = 0.5,
         lease_seconds: float = 120.0,
         webhook: WebhookPoster | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.outbox = outbox
         self.sender = sender
@@ -96,6 +99,7 @@ class Deliverer:
         # Longer than one send can take: a row held longer belongs to a sender that died.
         self.lease_seconds = lease_seconds
         self.health = Health()
+        self.metrics = metrics if metrics is not None else Metrics()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._slots = threading.Condition()  # guards `_free`, the senders not busy
@@ -196,6 +200,7 @@ class Deliverer:
         """Send one reply and record the outcome; 1 when it went out."""
         if item.channel == WEBHOOK:
             return self._post(item)
+        began = time.monotonic()
         try:
             sent_ids = self.sender.send(item.phone, [item.reply])
         except ZApiError as error:
@@ -206,6 +211,7 @@ class Deliverer:
             self._retry_or_give_up(item, f"{type(error).__name__}")
             return 0
         self.outbox.mark_sent(item.id, sent_ids, self.clock())
+        self.metrics.count_reply("sent", time.monotonic() - began)
         for message_id in sent_ids:
             self.remember_sent(message_id)
         if self.health.problem:
@@ -242,16 +248,19 @@ class Deliverer:
             return
         # Refused for good (unauthorized, bad phone, another 4xx): retrying cannot fix it.
         self.outbox.mark_failed(item.id, str(error))
+        self.metrics.count_reply("failed")
         log.error("reply to %s failed for good: %s", mask_phone(item.phone), error)
 
     def _retry_or_give_up(self, item: OutgoingReply, reason: str) -> None:
         now = self.clock()
         if now - item.created_at >= self.policy.horizon:
             self.outbox.mark_failed(item.id, reason)
+            self.metrics.count_reply("failed")
             log.error("reply to %s failed after retrying: %s", mask_phone(item.phone), reason)
             return
         at = now + timedelta(seconds=self.policy.delay(item.attempts))
         self.outbox.retry_later(item.id, reason, at)
+        self.metrics.count_reply("retried")
         log.warning("reply to %s will be retried: %s", mask_phone(item.phone), reason)
 
     def _instance_problem(self, error: ZApiError) -> None:

@@ -8,12 +8,17 @@ it. Adding a flow means writing its module and listing it here; the engine in
 from __future__ import annotations
 
 from conversation import Flow, Handler, Step
-from flows import attendant, boleto, identify, menu, plan, sales, support
+from flows import attendant, boleto, identify, menu, plan, sales, support, survey
 
-MODULES = (menu, identify, boleto, support, sales, plan, attendant)
+MODULES = (menu, identify, boleto, support, sales, plan, attendant, survey)
 START = menu.MAIN_MENU  # where a conversation starts and `menu` leads
 CLOSING = menu.ANYTHING_ELSE  # "Posso ajudar em algo mais?"
 UNAVAILABLE = attendant.SYSTEM_UNAVAILABLE  # the provider's system is out of reach
+
+
+def closing_for(data: dict, csat_enabled: bool) -> str:
+    """Where a finished flow leads: the satisfaction question once, else "algo mais?"."""
+    return survey.SURVEY if csat_enabled and survey.survey_due(data) else CLOSING
 
 
 def _gather(flows: list[Flow]) -> tuple[dict[str, Step], dict[str, Handler]]:
@@ -30,5 +35,15 @@ def _gather(flows: list[Flow]) -> tuple[dict[str, Step], dict[str, Handler]]:
     return steps, entries
 
 
+def _stats_keys() -> dict[str, str]:
+    """The key each entry intent is counted under: declared by its flow, else the module name."""
+    return {
+        intent: module.FLOW.stats_keys.get(intent, module.__name__.rsplit(".", 1)[-1])
+        for module in MODULES
+        for intent in module.FLOW.entries
+    }
+
+
 STEPS, ENTRIES = _gather([module.FLOW for module in MODULES])
+STATS_KEYS = _stats_keys()  # entry intent -> flow key of /admin/stats and /metrics
 MENUS = {name: size for module in MODULES for name, size in module.FLOW.menus.items()}

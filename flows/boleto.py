@@ -37,6 +37,7 @@ def answer_invoices(turn: Turn, customer: Customer) -> str:
     send_invoices(turn, customer)
     if customer.suspended:
         turn.say("suporte.religacao")
+    turn.resolved()
     return CLOSING
 
 

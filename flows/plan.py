@@ -57,6 +57,7 @@ def _plan_action_for(turn: Turn, customer: Customer) -> str:
         return CANCEL_CONFIRM
     if not turn.bot.business.plans_for_cep(customer.cep):
         turn.say("plano.sem_planos")
+        turn.resolved()
         return CLOSING
     return CHANGE_CHOICE
 
@@ -88,6 +89,7 @@ def handle_cancel_confirm(turn: Turn) -> str:
     if yes_no(turn):
         return CANCEL_REASON
     turn.say("plano.cancelamento_desistiu")
+    turn.resolved()  # the customer keeps the contract
     return CLOSING
 
 
@@ -95,6 +97,7 @@ def handle_cancel_reason(turn: Turn) -> str:
     """Record the cancellation request, with the reason unless skipped or withdrawn."""
     if read_hints(answers().words(CANCEL_CONFIRM), turn.text) == (False, True):
         turn.say("plano.cancelamento_desistiu")  # "mudei de ideia, não quero mais cancelar"
+        turn.resolved()
         return CLOSING
     reason = turn.text.strip()
     if not reason or answers().says("pular", reason):
@@ -121,6 +124,7 @@ def handle_change_choice(turn: Turn) -> str:
     named = choice(turn, len(plans)) or plan_named(turn.text, plans, current=current)
     if named is None and keeps_plan(turn):
         turn.say("plano.alteracao_desistiu")
+        turn.resolved()
         return CLOSING
     plan = plan_by_answer(turn, plans, current=current)
     if customer is not None and plan.id == customer.plan_id:

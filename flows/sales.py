@@ -258,6 +258,7 @@ def handle_sales_notify(turn: Turn) -> str:
         turn.say("vendas.aviso_registrado", cep=format_cep(turn.data["cep"]))
     else:
         turn.say("vendas.aviso_recusado")
+        turn.resolved()  # answered: not covered, and no notice wanted
     return CLOSING
 
 
@@ -286,6 +287,7 @@ def handle_coverage_contract(turn: Turn) -> str:
     if wants if wants is not None else yes_no(turn):
         return SALES_PLAN
     turn.say("vendas.sem_contratar")
+    turn.resolved()  # the coverage question is answered
     return CLOSING
 
 
@@ -329,4 +331,5 @@ FLOW = Flow(
         ),
     },
     entries={nlu.CONTRATAR: enter_sales, nlu.COBERTURA: lambda turn: COVERAGE_CEP},
+    stats_keys={nlu.CONTRATAR: "contract", nlu.COBERTURA: "coverage"},
 )

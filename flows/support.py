@@ -99,6 +99,7 @@ def account_state(turn: Turn, customer: Customer) -> str | None:
     if customer.suspended:
         turn.say("suporte.suspenso", documento=turn.data.get("document_masked", ""))
         send_invoices(turn, customer)
+        turn.resolved()  # the cut is explained and the invoices sent
         if turn.bot.business.supports_trust_unlock(customer):
             return TRUST_UNLOCK_OFFER
         turn.say("suporte.religacao")
@@ -114,6 +115,7 @@ def account_state(turn: Turn, customer: Customer) -> str | None:
     turn.say(key, mensagem=outage.message, previsao=describe_moment(forecast, turn.now))
     # Counted once per customer; they get the "it's back" message when ops end it.
     turn.bot.outages.note_told(outage, turn.message.phone, turn.now)
+    turn.resolved()  # a known outage: nothing more Theo or a person can do now
     return CLOSING
 
 
@@ -178,6 +180,7 @@ def resolved(turn: Turn, key: str = "suporte.resolvido") -> str:
     """The problem is solved: say so (`key`) and close the flow, ready to reopen it."""
     turn.say(key)
     turn.data["reopen"] = turn.state  # "não, voltou a cair" at the closing comes back here
+    turn.resolved()
     return CLOSING
 
 
@@ -186,6 +189,7 @@ def handle_slow_where(turn: Turn) -> str:
     """IPTV apps not homologated are not a connection problem; otherwise measure."""
     if (choice(turn, 2) or read_option(turn, content.menu("lentidao").options)) == 1:
         turn.say("suporte.lentidao_iptv")
+        turn.resolved()
         return CLOSING
     turn.data["diagnosis"] = [{"question": "Onde percebe a lentidão?", "answer": "em geral"}]
     return SLOW_SPEED_TEST
@@ -199,6 +203,7 @@ def handle_slow_speed_test(turn: Turn) -> str:
         return SLOW_STABILITY
     turn.say("suporte.dicas_wifi")
     turn.data["reopen"] = turn.state
+    turn.resolved()
     return CLOSING
 
 

@@ -46,6 +46,7 @@ NOW = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
 THEO_TABLES = {
     "outages",
     "outage_notices",
+    "flow_runs",
     "protocols",
     "recorded_requests",
     "outbox",
