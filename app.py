@@ -30,6 +30,7 @@ import security
 import simulator
 from answers import answers
 from backends import build_business
+from billing_rules import billing_rules
 from bot_logic import BotLogic
 from business_data import BusinessData
 from checks import StartupRefused, data_line, refuse_on_content_problems
@@ -221,6 +222,7 @@ def _build(
         # Documents are counted as keyed hashes; any secret of the deploy will do as key.
         identity_key=(config.webhook_secret or config.admin_token or "theo").encode(),
         handback_command=config.handback_command,
+        billing=billing_rules(config),
         **clock_kwargs,
     )
     sender = sender or _sender(config)

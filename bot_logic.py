@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import content
 import understanding as nlu
 from answers import answers, check_states, recalled
+from billing_rules import BillingRules
 from business_data import BackendUnavailable, BusinessData
 from conversation import (
     CONFIRM,
@@ -99,6 +100,7 @@ class BotLogic:
         identity_failures_per_day: int = 3,
         identity_key: bytes = b"theo",
         handback_command: str = "#theo",
+        billing: BillingRules | None = None,
     ) -> None:
         self.sessions = sessions
         self.business = business
@@ -114,6 +116,7 @@ class BotLogic:
         self.identity_failures_per_day = identity_failures_per_day
         self.identity_key = identity_key
         self.handback_command = handback_command
+        self.billing = billing or BillingRules()  # due days, unlock and clearing times
         # CONFIRM's question is asked when a step raises Unsure; its answer goes back there.
         confirm = Step(ask_nothing, self._confirmed, back=START)
         self.steps = {**STEPS, **ENGINE_STEPS, CONFIRM: confirm}
@@ -254,9 +257,11 @@ class BotLogic:
         del said[:-RECALLED_TEXTS]
 
     def _next_state(self, turn: Turn, step: Step) -> str:
-        if turn.message.kind != "text":
+        if turn.message.kind != "text" and not step.takes_media:
             turn.say("geral.so_texto")
             return self._again(turn)
+        if turn.message.kind != "text":
+            return self._answer(turn, step)
         command = nlu.detect_command(turn.text)
         if command == nlu.CMD_MENU:
             turn.data.pop("invalid", None)

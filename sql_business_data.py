@@ -42,6 +42,7 @@ from business_data import (
     Customer,
     Invoice,
     Outage,
+    PaidInvoice,
     Plan,
     ServiceOrderKind,
     UnlockResult,
@@ -200,6 +201,10 @@ class SqlBusinessData:
     ) -> str | None:
         """No order system behind the spreadsheets: the request Theo records is the order."""
         return None
+
+    def paid_invoices(self, customer: Customer) -> list[PaidInvoice]:
+        """The spreadsheets list open invoices only: no payment is known here."""
+        return []
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:

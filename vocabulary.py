@@ -33,6 +33,12 @@ PLANO = "plano"
 CANCELAR = "cancelar"
 ALTERAR_PLANO = "alterar_plano"
 ATENDENTE = "atendente"
+# Payments and billing requests (flows/paid.py, flows/billing.py).
+PAGO_CORTADO = "pago_cortado"
+VENCIMENTO = "vencimento"
+COBRANCA_INDEVIDA = "cobranca_indevida"
+NOTA_FISCAL = "nota_fiscal"
+PAGAMENTO_CARTAO = "pagamento_cartao"
 INTENTS: tuple[str, ...] = (
     BOLETO,
     SUPORTE,
@@ -46,6 +52,11 @@ INTENTS: tuple[str, ...] = (
     CANCELAR,
     ALTERAR_PLANO,
     ATENDENTE,
+    PAGO_CORTADO,
+    VENCIMENTO,
+    COBRANCA_INDEVIDA,
+    NOTA_FISCAL,
+    PAGAMENTO_CARTAO,
 )
 
 CMD_MENU = "menu"

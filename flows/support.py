@@ -90,6 +90,8 @@ def account_state(turn: Turn, customer: Customer) -> str | None:
     """Say so and return where to go when suspension or an outage explains the problem."""
     turn.data["customer_id"] = customer.id
     turn.data["account_checked"] = True
+    if customer.suspended and claims_payment(turn):
+        return turn.bot.jump(turn, nlu.PAGO_CORTADO)  # "já paguei": check it, no boleto again
     if customer.suspended:
         turn.say("suporte.suspenso", documento=turn.data.get("document_masked", ""))
         send_invoices(turn, customer)
@@ -105,6 +107,11 @@ def account_state(turn: Turn, customer: Customer) -> str | None:
     key = "suporte.manutencao_atrasada" if late else "suporte.manutencao"
     turn.say(key, mensagem=outage.message, previsao=eta)
     return CLOSING
+
+
+def claims_payment(turn: Turn) -> bool:
+    """The customer said, in this flow, that the bill is already paid."""
+    return any(answers().says("ja_pagou", said) for said in turn.data.get("said", []))
 
 
 # --- Desbloqueio de confiança (trust unlock) ------------------------------------------
