@@ -114,6 +114,8 @@ invoices_table = Table(
     Column("barcode_line", String(64), nullable=False),
     Column("pix_code", Text, nullable=False),
     Column("pdf_url", Text, nullable=False),
+    # The nota fiscal's link (migration 0007); "" where the spreadsheet has none.
+    Column("nf_url", Text, nullable=False, server_default=""),
     UniqueConstraint("invoice_id", name="uq_business_invoices_invoice_id"),
     Index("ix_business_invoices_customer_document", "customer_document"),
     sqlite_autoincrement=True,
@@ -256,6 +258,7 @@ def _to_invoice(row: RowMapping) -> Invoice:
         barcode_line=row["barcode_line"],
         pix_code=row["pix_code"],
         pdf_url=row["pdf_url"],
+        fiscal_note_url=row["nf_url"] or "",
     )
 
 

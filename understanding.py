@@ -70,6 +70,7 @@ __all__ = [
     "ABBREVIATIONS",
     "ALTERAR_PLANO",
     "ATENDENTE",
+    "BILLING_INTENTS",
     "BOLETO",
     "CANCELAR",
     "CMD_BACK",
@@ -116,6 +117,14 @@ __all__ = [
 MAIN_MENU_INTENTS: tuple[str, ...] = (BOLETO, SUPORTE, CONTRATAR, COBERTURA, PLANO, ATENDENTE)
 SUPPORT_MENU_INTENTS: tuple[str, ...] = (SEM_INTERNET, LENTA, MODEM_DESLIGADO, OUTRO_PROBLEMA)
 PLAN_MENU_INTENTS: tuple[str, ...] = (CANCELAR, ALTERAR_PLANO)
+# Started by words only, not by a menu option (flows/paid.py, flows/billing.py).
+BILLING_INTENTS: tuple[str, ...] = (
+    PAGO_CORTADO,
+    VENCIMENTO,
+    COBRANCA_INDEVIDA,
+    NOTA_FISCAL,
+    PAGAMENTO_CARTAO,
+)
 
 IGNORED = ""  # pseudo-intent of phrases that only hide the words inside them
 
