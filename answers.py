@@ -31,9 +31,10 @@ from typing import Any
 import content
 import understanding as nlu
 from conversation import Invalid, Turn, Unsure, expected_choice
+from vocabulary import INTENTS
 
 ANSWERS_FILE = Path(__file__).resolve().parent / "content" / "answers.toml"
-ALL_INTENTS = frozenset(nlu.MAIN_MENU_INTENTS + nlu.SUPPORT_MENU_INTENTS + nlu.PLAN_MENU_INTENTS)
+ALL_INTENTS = frozenset(INTENTS)
 GENERAL = "geral"  # the table of words every question shares
 EMOJI = "emoji"  # the table of emoji read as words ("🔴" is "vermelho")
 NOT_STATES = frozenset({"planos"})  # tables of words that belong to no single question
@@ -169,6 +170,9 @@ GENERAL_KINDS = (
     "resposta_sozinha",
     "quebra",
     "motivo",
+    "ja_pagou",
+    "dia_do_mes",
+    "numero_do_dia",
 )
 QUESTION_KEYS = {
     "sim": "yes",

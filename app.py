@@ -33,6 +33,7 @@ import security
 import simulator
 from answers import answers
 from backends import build_business
+from billing_rules import billing_rules
 from bot_logic import BotLogic
 from business_data import BusinessData
 from checks import StartupRefused, data_line, refuse_on_content_problems
@@ -253,6 +254,7 @@ def _build(
         idle_reminder_seconds=config.idle_reminder_minutes * 60,
         metrics=counters,
         csat_enabled=config.csat_enabled,
+        billing=billing_rules(config),
         **clock_kwargs,
     )
     # With the real Z-API, the simulator's pretend customers (5500…) alert neither the team

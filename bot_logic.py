@@ -34,6 +34,7 @@ import content
 import flow_stats
 import understanding as nlu
 from answers import answers, check_states, recalled
+from billing_rules import BillingRules
 from business_data import BackendUnavailable, BusinessData
 from conversation import (
     CONFIRM,
@@ -121,6 +122,7 @@ class BotLogic:
         runs: FlowRuns | None = None,
         metrics: Metrics | None = None,
         csat_enabled: bool = False,
+        billing: BillingRules | None = None,
     ) -> None:
         self.sessions = sessions
         self.business = business
@@ -145,6 +147,7 @@ class BotLogic:
         self.runs = runs if runs is not None else FlowRuns(records.engine)
         self.metrics = metrics if metrics is not None else Metrics()
         self.csat_enabled = csat_enabled
+        self.billing = billing or BillingRules()  # due days, unlock and clearing times
         # CONFIRM's question is asked when a step raises Unsure; its answer goes back there.
         confirm = Step(ask_nothing, self._confirmed, back=START)
         self.steps = {**STEPS, **ENGINE_STEPS, CONFIRM: confirm}
@@ -310,9 +313,11 @@ class BotLogic:
         del said[:-RECALLED_TEXTS]
 
     def _next_state(self, turn: Turn, step: Step) -> str:
-        if turn.message.kind != "text":
+        if turn.message.kind != "text" and not step.takes_media:
             turn.say("geral.so_texto")
             return self._again(turn)
+        if turn.message.kind != "text":
+            return self._answer(turn, step)
         command = nlu.detect_command(turn.text)
         if command == nlu.CMD_MENU:
             turn.data.pop("invalid", None)

@@ -54,10 +54,24 @@ class Invoice:
     barcode_line: str  # linha digitável, 47 digits
     pix_code: str = ""  # PIX copia e cola, "" if none
     pdf_url: str = ""  # "" if none
+    fiscal_note_url: str = ""  # link to the nota fiscal, "" if the backend has none
 
     def is_overdue(self, today: date) -> bool:
         """True when the due date has passed."""
         return self.due_date < today
+
+
+@dataclass(frozen=True)
+class PaidInvoice:
+    """An invoice the backend shows as paid: when, how, and its nota fiscal where known."""
+
+    id: str
+    reference_month: str  # "2026-10"
+    due_date: date
+    amount: Decimal
+    paid_on: date
+    method: str = ""  # "pix", "boleto", "cartao", "debito"... "" when the backend does not say
+    fiscal_note_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,6 +183,10 @@ class BusinessData(Protocol):
         """Open a visit/ticket order in the provider's system; its id, or None if none kept."""
         ...
 
+    def paid_invoices(self, customer: Customer) -> list[PaidInvoice]:
+        """The customer's recently paid invoices, latest payment first ([] when unknown)."""
+        ...
+
 
 class JsonBusinessData:
     """BusinessData read once from plans.json, coverage.json and customers.json.
@@ -187,7 +205,8 @@ class JsonBusinessData:
         self._plans = _plans_by_id(_load(folder / "plans.json", "plans", _read_plan), "plans.json")
         self._areas = _load(folder / "coverage.json", "areas", _area_reader(self._plans))
         self._online: dict[str, bool] = {}  # customer id -> the demo's "connection" field
-        reader = _customer_reader(self._plans, self._online)
+        self._paid: dict[str, tuple[PaidInvoice, ...]] = {}  # customer id -> paid invoices
+        reader = _customer_reader(self._plans, self._online, self._paid)
         customers = _load(folder / "customers.json", "customers", reader)
         _check_unique_ids(customers)
         self._customers = _by_document(customers)
@@ -247,6 +266,11 @@ class JsonBusinessData:
     ) -> str | None:
         """The demo has no order system: the request recorded by Theo is the order."""
         return None
+
+    def paid_invoices(self, customer: Customer) -> list[PaidInvoice]:
+        """The demo's "paid_invoices" of the customer, latest payment first."""
+        paid = self._paid.get(customer.id, ())
+        return sorted(paid, key=lambda invoice: invoice.paid_on, reverse=True)
 
 
 def load_business_data(folder: str | Path | None = None) -> JsonBusinessData:
@@ -446,7 +470,9 @@ def _area_reader(plans: dict[str, Plan]) -> Callable[[_Fields], CoverageArea]:
 
 
 def _customer_reader(
-    plans: dict[str, Plan], online: dict[str, bool]
+    plans: dict[str, Plan],
+    online: dict[str, bool],
+    paid: dict[str, tuple[PaidInvoice, ...]] | None = None,
 ) -> Callable[[_Fields], Customer]:
     """A reader for customers.json entries whose plan must exist in plans.json.
 
@@ -464,6 +490,8 @@ def _customer_reader(
             )
         if connection:
             online[fields.text("id")] = connection == "online"
+        if paid is not None:
+            paid[fields.text("id")] = _read_paid_invoices(fields)
         return Customer(
             id=fields.text("id"),
             document=_read_document(fields, "document"),
@@ -521,9 +549,7 @@ def _read_invoice(fields: _Fields) -> Invoice:
     pix_code = fields.text("pix_code", default="")
     if pix_code and not pix_code.startswith("000201"):
         raise fields.error("pix_code", 'o PIX copia e cola começa com "000201"')
-    pdf_url = fields.text("pdf_url", default="")
-    if pdf_url and not pdf_url.startswith("https://"):
-        raise fields.error("pdf_url", f'o link deve começar com "https://", encontrado {pdf_url!r}')
+    pdf_url = _link(fields, "pdf_url")
     return Invoice(
         id=fields.text("id"),
         reference_month=month,
@@ -532,6 +558,44 @@ def _read_invoice(fields: _Fields) -> Invoice:
         barcode_line=fields.digits("barcode_line", 47),
         pix_code=pix_code,
         pdf_url=pdf_url,
+        fiscal_note_url=_link(fields, "nf_url"),
+    )
+
+
+def _link(fields: _Fields, key: str) -> str:
+    """An optional https link; "" when absent."""
+    url = fields.text(key, default="")
+    if url and not url.startswith("https://"):
+        raise fields.error(key, f'o link deve começar com "https://", encontrado {url!r}')
+    return url
+
+
+PAYMENT_METHODS = ("pix", "boleto", "cartao", "debito", "dinheiro", "outro")
+
+
+def _read_paid_invoices(fields: _Fields) -> tuple[PaidInvoice, ...]:
+    """A customer's optional "paid_invoices" list (invoices already paid)."""
+    return tuple(_read_paid_invoice(f) for f in fields.objects("paid_invoices", default=[]))
+
+
+def _read_paid_invoice(fields: _Fields) -> PaidInvoice:
+    """Build a PaidInvoice from a customer's "paid_invoices" list."""
+    month = fields.text("reference_month")
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise fields.error("reference_month", f'mês inválido {month!r}; use "AAAA-MM"')
+    method = fields.text("method", default="")
+    if method and method not in PAYMENT_METHODS:
+        raise fields.error(
+            "method", f"{method!r} não é um destes valores: {', '.join(PAYMENT_METHODS)}"
+        )
+    return PaidInvoice(
+        id=fields.text("id"),
+        reference_month=month,
+        due_date=fields.day("due_date"),
+        amount=fields.money("amount"),
+        paid_on=fields.day("paid_on"),
+        method=method,
+        fiscal_note_url=_link(fields, "nf_url"),
     )
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from billing_rules import parse_due_days
+
 ROOT = Path(__file__).resolve().parent
 TRUE_WORDS = {"1", "true", "yes", "on", "sim"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -112,6 +114,11 @@ class Config:
     team_phone: str = ""
     team_webhook_url: str = ""
     team_webhook_secret: str = ""
+    # Billing (flows/paid.py, flows/billing.py): due days a customer may switch to, minutes the
+    # ERP takes to unlock after a confirmed payment, business days a boleto takes to clear.
+    due_days: str = "5,10,15,20,25"
+    unlock_wait_minutes: int = 30
+    boleto_clearing_business_days: int = 3
 
     @property
     def console_mode(self) -> bool:
@@ -206,6 +213,7 @@ POSITIVE = (
     "rate_limit_per_minute", "records_retention_days", "sender_concurrency", "send_retry_hours",
     "send_retry_first_seconds", "send_retry_max_seconds", "sends_per_phone_per_minute",
     "lookups_per_phone_per_day", "identity_failures_per_day", "ixc_timeout_seconds",
+    "unlock_wait_minutes", "boleto_clearing_business_days",
 )  # fmt: skip
 NOT_NEGATIVE = (
     "trusted_proxy_hops", "zapi_retries", "request_deadline_business_days",
@@ -243,7 +251,17 @@ def config_problems(config: Config) -> list[str]:
     for check in checks:
         problems += check(config)
     problems += _business_problems(config)
+    problems += _billing_problems(config)
     return problems
+
+
+def _billing_problems(config: Config) -> list[str]:
+    """DUE_DAYS: the days of the month a customer may choose for the due date."""
+    try:
+        parse_due_days(config.due_days)
+    except ValueError as error:
+        return [problem("due_days", str(error), config.due_days, "5,10,15,20,25")]
+    return []
 
 
 def _zapi_problems(config: Config) -> list[str]:

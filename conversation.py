@@ -129,6 +129,7 @@ class Step:
     ask this question again ("não sei o CEP" while Theo asks for the CEP).
     `brief`: a short form of the question, for "alô?" and "???" mid-flow.
     `none_of_these`: what "nenhuma dessas opções" leads to at a menu.
+    `takes_media`: an image or document is an answer here (the payment receipt).
     `recall`: words said earlier in the flow ("já reiniciei 3 vezes", "a luz
     vermelha tá piscando") answer this question without asking it.
     """
@@ -143,6 +144,7 @@ class Step:
     brief: Asker | None = None
     recall: bool = False  # an answer already given earlier in the flow is not asked again
     none_of_these: Handler | None = None  # "nenhuma dessas": where a menu's way out leads
+    takes_media: bool = False  # a file (photo, PDF) answers this step; elsewhere only text
 
 
 @dataclass(frozen=True)

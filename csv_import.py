@@ -779,6 +779,7 @@ def _read_invoice(row: _Row, context: _Context) -> _Parsed | None:
         "barcode_line": row.get("linha_digitavel", _barcode(due_date, amount)),
         "pix_code": row.get("pix", _pix(amount), required=False) or "",
         "pdf_url": row.get("pdf", _url, required=False) or "",
+        "nf_url": row.get("nota_fiscal", _url, required=False) or "",
     }
     return _Parsed(row.line, values["invoice_id"], values) if row.ok else None
 
@@ -1088,6 +1089,11 @@ _SPECS = {
             _Column("linha_digitavel", ("linha_digitavel_do_boleto", "barcode_line")),
             _Column("pix", ("pix_copia_e_cola", "codigo_pix", "pix_code"), required=False),
             _Column("pdf", ("link_pdf", "url_pdf", "link_do_boleto", "pdf_url"), required=False),
+            _Column(
+                "nota_fiscal",
+                ("nf", "link_nota_fiscal", "link_da_nota_fiscal", "link_nf", "nf_url"),
+                required=False,
+            ),
         ),
         table=invoices_table,
         key="invoice_id",

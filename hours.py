@@ -184,6 +184,11 @@ def describe_moment(moment: datetime, now: datetime) -> str:
     return f"{when} {_at(moment.time())}"
 
 
+def holidays_of(year: int, state: str = "") -> frozenset[date]:
+    """The national holidays of `year`, plus those of the state (UF) when given."""
+    return _holidays(year, state.strip().upper())
+
+
 @lru_cache(maxsize=32)
 def _holidays(year: int, state: str = "") -> frozenset[date]:
     """National holidays of one year, plus the state's (frozen: safe to share between threads)."""

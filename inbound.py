@@ -26,6 +26,7 @@ IGNORED_FLAGS = (
 )
 IGNORED_PHONE_MARKS = ("-group", "@g.us", "@newsletter", "@broadcast", "status@")
 MAX_ID_CHARS = 200
+MAX_URL_CHARS = 2000
 # A Brazilian number as Z-API writes it (55 + DDD + 8 or 9 digits), or a WhatsApp id such
 # as "…@lid" (its digits are no phone). ASCII digits only: `\d` would also take full-width
 # and other scripts' digits, and Theo would answer them through Z-API.
@@ -48,6 +49,11 @@ class Incoming:
     text: str = ""
     choice_id: str | None = None
     media_type: str = ""
+    # Where Z-API keeps the file (30 days), its type and name: kept only where a step
+    # takes media (the payment receipt), never logged.
+    media_url: str = ""
+    mime_type: str = ""
+    file_name: str = ""
 
 
 def parse_callback(payload: Any, *, max_text_chars: int = 4096) -> Incoming | None:
@@ -125,11 +131,33 @@ def _content(payload: dict, message_id: str, phone: str, max_chars: int) -> Inco
     if listed is not None:
         return _choice(message_id, phone, listed, "selectedRowId", "title", max_chars)
     media_type = next((name for name in MEDIA_FIELDS if payload.get(name) is not None), "other")
-    caption = _caption(payload.get(media_type))
+    media = payload.get(media_type)
+    file = _media_file(media, media_type)
+    caption = _caption(media)
     if caption:  # a photo of the modem captioned "luz vermelha piscando" says it in words
-        return Incoming(message_id, phone, "text", text=caption[:max_chars], media_type=media_type)
+        return Incoming(
+            message_id, phone, "text", text=caption[:max_chars], media_type=media_type, **file
+        )
     # Unknown content still gets an answer: a customer must never be left unanswered.
-    return Incoming(message_id, phone, "media", media_type=media_type)
+    return Incoming(message_id, phone, "media", media_type=media_type, **file)
+
+
+def _media_file(media: Any, media_type: str) -> dict[str, str]:
+    """The file's URL, MIME type and name, where the callback carries them (else "")."""
+    if not isinstance(media, dict):
+        return {}
+    url = media.get(f"{media_type}Url")
+    found = {
+        "media_url": url,
+        "mime_type": media.get("mimeType"),
+        "file_name": media.get("fileName"),
+    }
+    # Kept as plain one-line text: they go to the records and the team, never to a shell.
+    return {
+        key: without_controls(value)[:MAX_URL_CHARS]
+        for key, value in found.items()
+        if isinstance(value, str) and value.strip()
+    }
 
 
 def _caption(media: Any) -> str:

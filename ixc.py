@@ -77,6 +77,7 @@ from business_data import (
     CustomerKind,
     CustomerStatus,
     Invoice,
+    PaidInvoice,
     Plan,
     ServiceOrderKind,
     UnlockResult,
@@ -97,6 +98,7 @@ PLAN_PREFIX = "ixc:"
 CLIENT_PAGE = 20
 CONTRACT_PAGE = 50
 INVOICE_PAGE = 100
+PAID_PAGE = 6  # the latest payments are what a "paguei e continua cortado" needs
 LOGIN_PAGE = 20
 PHONE_FIELDS = ("telefone_celular", "whatsapp", "fone", "telefone_comercial")
 EMPTY_IDS = ("", "0")
@@ -162,6 +164,27 @@ class IxcBusinessData:
             cached = tuple(self._fetch_invoices(customer.id))
             self._cache.put(key, cached)
         return list(cached)
+
+    def paid_invoices(self, customer: Customer) -> list[PaidInvoice]:
+        """Receivables IXC shows received (`status` "R"), latest payment first.
+
+        `fn_areceber` keeps `data_pagamento` and `valor_recebido` on a received row; IXC's
+        nota fiscal (NFCom) is not exposed by a documented webservice field, so it is "".
+        """
+        if not customer.id:
+            return []
+        rows = self._http.listing(
+            "fn_areceber",
+            "id_cliente",
+            customer.id,
+            rp=PAID_PAGE,
+            sortname="data_pagamento",
+            sortorder="desc",
+            grid=(("status", "=", "R"),),
+        )
+        paid = [_to_paid(row) for row in rows if field_text(row, "status").upper() == "R"]
+        found = [invoice for invoice in paid if invoice is not None]
+        return sorted(found, key=lambda invoice: invoice.paid_on, reverse=True)
 
     def payment_details(self, invoice: Invoice) -> Invoice:
         """The invoice with its PIX copia-e-cola (`get_pix`) and PDF (`get_boleto`)."""
@@ -437,6 +460,23 @@ def _to_invoice(row: dict[str, Any]) -> Invoice:
         amount=amount,
         # Kept even when empty: the flow then offers the PDF or an attendant.
         barcode_line=re.sub(r"\D", "", field_text(row, "linha_digitavel")),
+    )
+
+
+def _to_paid(row: dict[str, Any]) -> PaidInvoice | None:
+    """A PaidInvoice from a received `fn_areceber` row; None when it lacks the payment date."""
+    invoice_id = field_text(row, "id")
+    due = _parse_date(field_text(row, "data_vencimento"))
+    paid_on = _parse_date(field_text(row, "data_pagamento"))
+    amount = _money(field_text(row, "valor_recebido")) or _money(field_text(row, "valor"))
+    if not invoice_id or due is None or paid_on is None or amount is None:
+        return None  # a half-filled receipt says nothing reliable about the payment
+    return PaidInvoice(
+        id=invoice_id,
+        reference_month=_reference_month(row, due),
+        due_date=due,
+        amount=amount,
+        paid_on=paid_on,
     )
 
 

@@ -61,6 +61,11 @@ REQUEST_KINDS = (
     "handoff",
     "trust_unlock",
     "system_unavailable",
+    # Payments and billing (flows/paid.py, flows/billing.py).
+    "payment_receipt",
+    "due_date_change",
+    "billing_dispute",
+    "fiscal_note",
 )
 
 OPEN, HANDLED = "open", "handled"

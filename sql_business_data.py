@@ -41,6 +41,7 @@ from business_data import (
     CoverageArea,
     Customer,
     Invoice,
+    PaidInvoice,
     Plan,
     ServiceOrderKind,
     UnlockResult,
@@ -112,6 +113,8 @@ invoices_table = Table(
     Column("barcode_line", String(64), nullable=False),
     Column("pix_code", Text, nullable=False),
     Column("pdf_url", Text, nullable=False),
+    # The nota fiscal's link (migration 0007); "" where the spreadsheet has none.
+    Column("nf_url", Text, nullable=False, server_default=""),
     UniqueConstraint("invoice_id", name="uq_business_invoices_invoice_id"),
     Index("ix_business_invoices_customer_document", "customer_document"),
     sqlite_autoincrement=True,
@@ -193,6 +196,10 @@ class SqlBusinessData:
         """No order system behind the spreadsheets: the request Theo records is the order."""
         return None
 
+    def paid_invoices(self, customer: Customer) -> list[PaidInvoice]:
+        """The spreadsheets list open invoices only: no payment is known here."""
+        return []
+
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
         """A connection; any database error becomes BackendUnavailable, without its SQL.
@@ -243,6 +250,7 @@ def _to_invoice(row: RowMapping) -> Invoice:
         barcode_line=row["barcode_line"],
         pix_code=row["pix_code"],
         pdf_url=row["pdf_url"],
+        fiscal_note_url=row["nf_url"] or "",
     )
 
 

@@ -46,14 +46,19 @@ from vocabulary import (
     CMD_EXIT,
     CMD_MENU,
     COBERTURA,
+    COBRANCA_INDEVIDA,
     CONTRATAR,
     LENTA,
     MODEM_DESLIGADO,
+    NOTA_FISCAL,
     OUTRO_PROBLEMA,
+    PAGAMENTO_CARTAO,
+    PAGO_CORTADO,
     PLANO,
     PREVISAO,
     SEM_INTERNET,
     SUPORTE,
+    VENCIMENTO,
     ChoiceWords,
     NegationWords,
     Vocabulary,
@@ -66,12 +71,14 @@ __all__ = [
     "ABBREVIATIONS",
     "ALTERAR_PLANO",
     "ATENDENTE",
+    "BILLING_INTENTS",
     "BOLETO",
     "CANCELAR",
     "CMD_BACK",
     "CMD_EXIT",
     "CMD_MENU",
     "COBERTURA",
+    "COBRANCA_INDEVIDA",
     "COMMON_WORDS",
     "CONTRATAR",
     "FILLER_WORDS",
@@ -84,7 +91,10 @@ __all__ = [
     "MAX_LOOSE_WORDS",
     "MAX_WORDS",
     "MODEM_DESLIGADO",
+    "NOTA_FISCAL",
     "OUTRO_PROBLEMA",
+    "PAGAMENTO_CARTAO",
+    "PAGO_CORTADO",
     "PLANO",
     "PLAN_MENU_INTENTS",
     "PREVISAO",
@@ -92,6 +102,7 @@ __all__ = [
     "SEM_INTERNET",
     "SUPORTE",
     "SUPPORT_MENU_INTENTS",
+    "VENCIMENTO",
     "VOCABULARY",
     "Understanding",
     "Words",
@@ -108,6 +119,14 @@ __all__ = [
 MAIN_MENU_INTENTS: tuple[str, ...] = (BOLETO, SUPORTE, CONTRATAR, COBERTURA, PLANO, ATENDENTE)
 SUPPORT_MENU_INTENTS: tuple[str, ...] = (SEM_INTERNET, LENTA, MODEM_DESLIGADO, OUTRO_PROBLEMA)
 PLAN_MENU_INTENTS: tuple[str, ...] = (CANCELAR, ALTERAR_PLANO)
+# Started by words only, not by a menu option (flows/paid.py, flows/billing.py).
+BILLING_INTENTS: tuple[str, ...] = (
+    PAGO_CORTADO,
+    VENCIMENTO,
+    COBRANCA_INDEVIDA,
+    NOTA_FISCAL,
+    PAGAMENTO_CARTAO,
+)
 
 IGNORED = ""  # pseudo-intent of phrases that only hide the words inside them
 

@@ -34,6 +34,12 @@ CANCELAR = "cancelar"
 ALTERAR_PLANO = "alterar_plano"
 ATENDENTE = "atendente"
 PREVISAO = "previsao"  # "vai voltar quando?": the outage status
+# Payments and billing requests (flows/paid.py, flows/billing.py).
+PAGO_CORTADO = "pago_cortado"
+VENCIMENTO = "vencimento"
+COBRANCA_INDEVIDA = "cobranca_indevida"
+NOTA_FISCAL = "nota_fiscal"
+PAGAMENTO_CARTAO = "pagamento_cartao"
 INTENTS: tuple[str, ...] = (
     BOLETO,
     SUPORTE,
@@ -48,6 +54,11 @@ INTENTS: tuple[str, ...] = (
     ALTERAR_PLANO,
     ATENDENTE,
     PREVISAO,
+    PAGO_CORTADO,
+    VENCIMENTO,
+    COBRANCA_INDEVIDA,
+    NOTA_FISCAL,
+    PAGAMENTO_CARTAO,
 )
 
 CMD_MENU = "menu"

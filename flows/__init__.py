@@ -8,9 +8,9 @@ it. Adding a flow means writing its module and listing it here; the engine in
 from __future__ import annotations
 
 from conversation import Flow, Handler, Step
-from flows import attendant, boleto, identify, menu, plan, sales, support, survey
+from flows import attendant, billing, boleto, identify, menu, paid, plan, sales, support, survey
 
-MODULES = (menu, identify, boleto, support, sales, plan, attendant, survey)
+MODULES = (menu, identify, boleto, support, sales, plan, attendant, paid, billing, survey)
 START = menu.MAIN_MENU  # where a conversation starts and `menu` leads
 CLOSING = menu.ANYTHING_ELSE  # "Posso ajudar em algo mais?"
 UNAVAILABLE = attendant.SYSTEM_UNAVAILABLE  # the provider's system is out of reach

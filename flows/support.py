@@ -96,6 +96,8 @@ def account_state(turn: Turn, customer: Customer) -> str | None:
     """Say so and return where to go when suspension or an outage explains the problem."""
     turn.data["customer_id"] = customer.id
     turn.data["account_checked"] = True
+    if customer.suspended and claims_payment(turn):
+        return turn.bot.jump(turn, nlu.PAGO_CORTADO)  # "já paguei": check it, no boleto again
     if customer.suspended:
         turn.say("suporte.suspenso", documento=turn.data.get("document_masked", ""))
         send_invoices(turn, customer)
@@ -117,6 +119,11 @@ def account_state(turn: Turn, customer: Customer) -> str | None:
     turn.bot.outages.note_told(outage, turn.message.phone, turn.now)
     turn.resolved()  # a known outage: nothing more Theo or a person can do now
     return CLOSING
+
+
+def claims_payment(turn: Turn) -> bool:
+    """The customer said, in this flow, that the bill is already paid."""
+    return any(answers().says("ja_pagou", said) for said in turn.data.get("said", []))
 
 
 # --- Desbloqueio de confiança (trust unlock) ------------------------------------------

@@ -168,6 +168,12 @@ class FakeIxcServer:
                      ativo="S", online=ONLINE[cid])  # fmt: skip
         for invoice in customer["invoices"]:
             self._seed_invoice(invoice, cid, kid)
+        for invoice in customer.get("paid_invoices", []):
+            self.add("fn_areceber", id_cliente=cid, id_contrato=kid, status="R", liberado="S",
+                     data_emissao=f"{invoice['reference_month']}-01",
+                     data_vencimento=invoice["due_date"], valor=invoice["amount"],
+                     valor_aberto="0.00", valor_recebido=invoice["amount"],
+                     data_pagamento=invoice["paid_on"], documento=invoice["id"])  # fmt: skip
 
     def _seed_invoice(self, invoice: dict[str, Any], cid: str, kid: str) -> None:
         """An open receivable, its linha digitável formatted as banks print it."""

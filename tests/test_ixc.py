@@ -928,6 +928,16 @@ def test_fake_suspended_customer_with_overdue_invoice(live, fake):
     assert pdf.startswith(b"%PDF")
 
 
+def test_fake_received_receivables_are_the_paid_invoices(live):
+    found = live.find_customer("186.091.390-34")
+
+    (paid,) = live.paid_invoices(found)
+    assert (paid.amount, paid.reference_month) == (Decimal("89.90"), "2026-10")
+    assert paid.paid_on.isoformat() == "2026-11-21"
+    assert [invoice.reference_month for invoice in live.open_invoices(found)] == ["2026-09"]
+    assert live.paid_invoices(live.find_customer("628.194.821-12")) == []
+
+
 def test_fake_demo_customers(live):
     maria = live.find_customer("52998224725")
     studio = live.find_customer("12ABC34501DE35")

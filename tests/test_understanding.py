@@ -16,13 +16,17 @@ from understanding import (
     CMD_EXIT,
     CMD_MENU,
     COBERTURA,
+    COBRANCA_INDEVIDA,
     CONTRATAR,
     LENTA,
     MODEM_DESLIGADO,
     OUTRO_PROBLEMA,
+    PAGAMENTO_CARTAO,
+    PAGO_CORTADO,
     PLANO,
     SEM_INTERNET,
     SUPORTE,
+    VENCIMENTO,
 )
 
 # --- detect_intent corpus -------------------------------------------------------------
@@ -149,8 +153,9 @@ INTENT_CORPUS: list[tuple[str, str | None]] = [
     ("sem conexao", SEM_INTERNET),
     ("wifi sumiu", SEM_INTERNET),
     ("cortaram minha internet", SEM_INTERNET),
-    ("paguei o boleto e continua sem internet", SEM_INTERNET),
-    ("ja paguei e a internet ainda nao voltou", SEM_INTERNET),
+    # Paid and still cut: the payment is checked first (flows/paid.py).
+    ("paguei o boleto e continua sem internet", PAGO_CORTADO),
+    ("ja paguei e a internet ainda nao voltou", PAGO_CORTADO),
     ("internet offline", SEM_INTERNET),
     ("a rede não aparece", SEM_INTERNET),
     ("não consigo acessar a internet", SEM_INTERNET),
@@ -656,12 +661,12 @@ INTENT_CORPUS: list[tuple[str, str | None]] = [
     ("Oi pode me mandar o boleto? Nao recebi por email", BOLETO),
     ("boa tarde, a fatura desse mes nao chegou no meu email", BOLETO),
     ("como eu faço pra tirar a segunda via?", BOLETO),
-    ("o boleto veio com valor errado", BOLETO),
+    ("o boleto veio com valor errado", COBRANCA_INDEVIDA),
     ("quero o boleto pra pagar na loterica", BOLETO),
     ("me passa o boleto pfv", BOLETO),
     ("preciso da 2a via urgente", BOLETO),
     ("posso pagar com pix?", BOLETO),
-    ("tem como pagar no cartao?", BOLETO),
+    ("tem como pagar no cartao?", PAGAMENTO_CARTAO),
     ("quero negociar minha divida", BOLETO),
     ("Quanto está minha conta?", BOLETO),
     ("minha conta venceu", BOLETO),
@@ -733,7 +738,7 @@ INTENT_CORPUS: list[tuple[str, str | None]] = [
     ("tenho uma pergunta", None),
     ("vocês abrem sábado?", None),
     ("qual o endereço da loja?", None),
-    ("quero mudar a data de vencimento", None),
+    ("quero mudar a data de vencimento", VENCIMENTO),
     ("já paguei a fatura, quando volta?", None),
     ("nao preciso de nada", None),
     ("nao é isso", None),
@@ -1014,6 +1019,7 @@ def test_priority_lists_every_intent_once() -> None:
     # Every menu intent, and those reached by words only ("vai voltar quando?").
     intents = {*nlu.MAIN_MENU_INTENTS, *nlu.SUPPORT_MENU_INTENTS, *nlu.PLAN_MENU_INTENTS}
     intents |= {nlu.PREVISAO}
+    intents |= set(nlu.BILLING_INTENTS)
     assert sorted(nlu.PRIORITY) == sorted(intents)
     assert set(nlu.VOCABULARY) == intents | {nlu.IGNORED}
 
