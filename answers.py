@@ -169,6 +169,13 @@ GENERAL_KINDS = (
     "resposta_sozinha",
     "quebra",
     "motivo",
+    # faq branch: the period and start of a temporary suspension.
+    "pausa_dias",
+    "pausa_semanas",
+    "pausa_meses",
+    "inicio_hoje",
+    "inicio_amanha",
+    "inicio_dia",
 )
 QUESTION_KEYS = {
     "sim": "yes",

@@ -45,7 +45,7 @@ from conversation import (
     goodbye,
 )
 from documents import fold
-from flows import CLOSING, ENTRIES, START, STEPS, UNAVAILABLE
+from flows import ASIDES, CLOSING, ENTRIES, START, STEPS, UNAVAILABLE
 from hours import AttendanceHours
 from inbound import Incoming
 from privacy import mask_phone, scrub
@@ -354,6 +354,8 @@ class BotLogic:
         intent = nlu.detect_intent(turn.text)
         if intent is None:
             return None
+        if intent in ASIDES and turn.state not in (START, CLOSING) and ASIDES[intent](turn):
+            return self._again(turn)  # answered in passing: the flow's question again
         state, said_so_far = turn.state, len(turn.out)
         target = self._jump_safely(turn, intent)
         if target in step.same_question or target == state:

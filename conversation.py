@@ -96,6 +96,7 @@ class Turn:
 
 Handler = Callable[[Turn], str]
 Asker = Callable[[Turn], list[Reply]]
+Aside = Callable[[Turn], bool]
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,9 @@ class Flow:
     # The menus (content/messages.toml [menus.<name>]) it shows, with how many options its
     # handlers read: `make check` refuses a menu edited to another size.
     menus: dict[str, int] = field(default_factory=dict)
+    # Intents answered in passing mid-flow (a short answer): the aside says its answer and
+    # returns True, then the engine asks the flow's question again instead of leaving it.
+    asides: dict[str, Aside] = field(default_factory=dict)
 
 
 # --- Questions ------------------------------------------------------------------

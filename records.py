@@ -60,6 +60,9 @@ REQUEST_KINDS = (
     "handoff",
     "trust_unlock",
     "system_unavailable",
+    # faq branch: a temporary suspension asked, and a complaint (kept apart from tickets).
+    "suspension",
+    "complaint",
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -349,6 +352,21 @@ class RecordsStore:
         query = (
             select(requests_table)
             .where(requests_table.c.protocol == protocol)
+            .order_by(requests_table.c.id)
+        )
+        return self._fetch(query)
+
+    def customer_requests(
+        self, kind: str, customer_id: str, since: datetime
+    ) -> list[RecordedRequest]:
+        """The requests of `kind` recorded for one customer (details' code) since `since`."""
+        query = (
+            select(requests_table)
+            .where(
+                requests_table.c.kind == kind,
+                requests_table.c.details["customer"].as_string() == customer_id,
+                requests_table.c.created_at >= _as_utc(since),
+            )
             .order_by(requests_table.c.id)
         )
         return self._fetch(query)

@@ -7,10 +7,21 @@ it. Adding a flow means writing its module and listing it here; the engine in
 
 from __future__ import annotations
 
-from conversation import Flow, Handler, Step
-from flows import attendant, boleto, identify, menu, plan, sales, support
+from conversation import Aside, Flow, Handler, Step
+from flows import (
+    attendant,
+    boleto,
+    complaint,
+    faq,
+    identify,
+    menu,
+    plan,
+    sales,
+    support,
+    suspension,
+)
 
-MODULES = (menu, identify, boleto, support, sales, plan, attendant)
+MODULES = (menu, identify, boleto, support, sales, plan, attendant, faq, suspension, complaint)
 START = menu.MAIN_MENU  # where a conversation starts and `menu` leads
 CLOSING = menu.ANYTHING_ELSE  # "Posso ajudar em algo mais?"
 UNAVAILABLE = attendant.SYSTEM_UNAVAILABLE  # the provider's system is out of reach
@@ -31,4 +42,7 @@ def _gather(flows: list[Flow]) -> tuple[dict[str, Step], dict[str, Handler]]:
 
 
 STEPS, ENTRIES = _gather([module.FLOW for module in MODULES])
+ASIDES: dict[str, Aside] = {
+    intent: aside for module in MODULES for intent, aside in module.FLOW.asides.items()
+}
 MENUS = {name: size for module in MODULES for name, size in module.FLOW.menus.items()}
