@@ -22,6 +22,9 @@ COMPLAINT_DESCRIBE = "complaint_describe"
 COMPLAINT_ATTENDANT = "complaint_attendant"
 TOLD_ENOUGH_WORDS = 6  # "vcs são uma vergonha" says how, not what happened: ask for it
 KEPT_CHARS = 1000
+# Named with a complaint, these are what the complaint is about, not a request to start:
+# the recorded complaint and the attendant cover them ("o técnico não veio").
+NOT_GONE_ON = frozenset({nlu.ATENDENTE, nlu.FAQ, nlu.SUPORTE, nlu.OUTRO_PROBLEMA})
 
 
 def enter_complaint(turn: Turn) -> str:
@@ -59,7 +62,7 @@ def record_complaint(turn: Turn) -> str:
     record(turn)
     turn.say("reclamacao.registrada", protocolo=turn.data["protocol"])
     problem = nlu.detect_intent(turn.text, without=frozenset({nlu.RECLAMACAO}))
-    if problem not in (None, nlu.ATENDENTE, nlu.FAQ):
+    if problem is not None and problem not in NOT_GONE_ON:
         turn.say("reclamacao.vamos_resolver")
         return turn.bot.jump(turn, problem)
     return COMPLAINT_ATTENDANT

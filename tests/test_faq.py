@@ -251,7 +251,7 @@ def test_create_app_refuses_a_broken_faq(content_copy, tmp_path):
     edit(content_copy / "faq.toml", "funciona {horario}.", "funciona {horarios}.")
     config = load_config(environ={}, sqlite_path=str(tmp_path / "t.sqlite3"))
 
-    with pytest.raises(checks.StartupRefused, match="faq.toml"):
+    with pytest.raises(checks.StartupRefused, match=r"faq\.toml"):
         create_app(config)
 
 
