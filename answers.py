@@ -174,7 +174,7 @@ GENERAL_KINDS = (
     "pausa_semanas",
     "pausa_meses",
     "inicio_hoje",
-    "inicio_amanha",
+    "inicio_dia_seguinte",
     "inicio_dia",
 )
 QUESTION_KEYS = {

@@ -136,7 +136,7 @@ def read_start(text: str, today: date) -> date | None:
     found = DATE.search(text)
     if found:
         return _date(found, today)
-    if answers().says("inicio_amanha", text):
+    if answers().says("inicio_dia_seguinte", text):
         return today + timedelta(days=1)
     if answers().says("inicio_hoje", text):
         return today
