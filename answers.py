@@ -173,6 +173,13 @@ GENERAL_KINDS = (
     "ja_pagou",
     "dia_do_mes",
     "numero_do_dia",
+    # faq branch: the period and start of a temporary suspension.
+    "pausa_dias",
+    "pausa_semanas",
+    "pausa_meses",
+    "inicio_hoje",
+    "inicio_dia_seguinte",
+    "inicio_dia",
 )
 QUESTION_KEYS = {
     "sim": "yes",

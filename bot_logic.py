@@ -50,7 +50,7 @@ from conversation import (
 )
 from documents import fold
 from flow_stats import ABANDONED, HANDED_OVER, FlowRuns
-from flows import CLOSING, ENTRIES, START, STATS_KEYS, STEPS, UNAVAILABLE, closing_for
+from flows import ASIDES, CLOSING, ENTRIES, START, STATS_KEYS, STEPS, UNAVAILABLE, closing_for
 from hours import AttendanceHours, describe_moment
 from inbound import Incoming
 from metrics import Metrics
@@ -415,6 +415,8 @@ class BotLogic:
         intent = nlu.detect_intent(turn.text)
         if intent is None:
             return None
+        if intent in ASIDES and turn.state not in (START, CLOSING) and ASIDES[intent](turn):
+            return self._again(turn)  # answered in passing: the flow's question again
         state, said_so_far, run = turn.state, len(turn.out), turn.data.get("run")
         target = self._jump_safely(turn, intent)
         if target in step.same_question or target == state:

@@ -44,7 +44,7 @@ KEY_FIRST = {"text", "say", "say_text", "ask_yes_no"}
 KEY_SECOND = {"yes_no_step"}
 MENU_CALLS = {"menu", "ask_menu", "menu_reply"}
 OPTIONAL = {"has"}  # content.has(key): the sentence may be absent
-CONTENT_FILES = ("messages.toml", "understanding.toml", "answers.toml")
+CONTENT_FILES = ("messages.toml", "understanding.toml", "answers.toml", "faq.toml")
 _KEY = re.compile(r"[a-z_]+(\.[a-z_0-9]+)+")
 
 

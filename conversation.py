@@ -115,6 +115,7 @@ class Turn:
 
 Handler = Callable[[Turn], str]
 Asker = Callable[[Turn], list[Reply]]
+Aside = Callable[[Turn], bool]
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,9 @@ class Flow:
     # The key each entry intent is counted under in /admin/stats and /metrics; an intent
     # not named here counts under the module's name ("boleto", "support"...).
     stats_keys: dict[str, str] = field(default_factory=dict)
+    # Intents answered in passing mid-flow (a short answer): the aside says its answer and
+    # returns True, then the engine asks the flow's question again instead of leaving it.
+    asides: dict[str, Aside] = field(default_factory=dict)
 
 
 # --- Questions ------------------------------------------------------------------

@@ -128,6 +128,10 @@ class AttendanceHours:
                 return max(opens, local)
         raise RuntimeError("attendance never opens in the next year")
 
+    def window_today(self, now: datetime) -> tuple[time, time] | None:
+        """Today's opening window where attendance is (None when closed all day)."""
+        return self._window_on(self._local(now).date())
+
     def describe(self) -> str:
         """Say the hours in pt-BR, e.g. "segunda a sexta, das 8h às 18h; sábado, das 8h às 12h"."""
         by_window: dict[tuple[time, time], list[int]] = {}
@@ -187,6 +191,11 @@ def describe_moment(moment: datetime, now: datetime) -> str:
 def holidays_of(year: int, state: str = "") -> frozenset[date]:
     """The national holidays of `year`, plus those of the state (UF) when given."""
     return _holidays(year, state.strip().upper())
+
+
+def describe_window(window: tuple[time, time]) -> str:
+    """Say one opening window in pt-BR: "das 8h às 18h"."""
+    return f"{_from(window[0])} {_at(window[1])}"
 
 
 @lru_cache(maxsize=32)

@@ -66,6 +66,9 @@ REQUEST_KINDS = (
     "due_date_change",
     "billing_dispute",
     "fiscal_note",
+    # faq branch: a temporary suspension asked, and a complaint (kept apart from tickets).
+    "suspension",
+    "complaint",
 )
 
 OPEN, HANDLED = "open", "handled"
@@ -381,6 +384,21 @@ class RecordsStore:
         query = (
             select(requests_table)
             .where(requests_table.c.protocol == protocol)
+            .order_by(requests_table.c.id)
+        )
+        return self._fetch(query)
+
+    def customer_requests(
+        self, kind: str, customer_id: str, since: datetime
+    ) -> list[RecordedRequest]:
+        """The requests of `kind` recorded for one customer (details' code) since `since`."""
+        query = (
+            select(requests_table)
+            .where(
+                requests_table.c.kind == kind,
+                requests_table.c.details["customer"].as_string() == customer_id,
+                requests_table.c.created_at >= _as_utc(since),
+            )
             .order_by(requests_table.c.id)
         )
         return self._fetch(query)

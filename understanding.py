@@ -48,6 +48,7 @@ from vocabulary import (
     COBERTURA,
     COBRANCA_INDEVIDA,
     CONTRATAR,
+    FAQ,
     LENTA,
     MODEM_DESLIGADO,
     NOTA_FISCAL,
@@ -56,10 +57,13 @@ from vocabulary import (
     PAGO_CORTADO,
     PLANO,
     PREVISAO,
+    RECLAMACAO,
     SEM_INTERNET,
     SUPORTE,
+    SUSPENDER,
     VENCIMENTO,
     ChoiceWords,
+    FaqEntry,
     NegationWords,
     Vocabulary,
     Words,
@@ -81,6 +85,7 @@ __all__ = [
     "COBRANCA_INDEVIDA",
     "COMMON_WORDS",
     "CONTRATAR",
+    "FAQ",
     "FILLER_WORDS",
     "FUZZY_KEYWORDS",
     "GROUPS",
@@ -99,9 +104,11 @@ __all__ = [
     "PLAN_MENU_INTENTS",
     "PREVISAO",
     "PRIORITY",
+    "RECLAMACAO",
     "SEM_INTERNET",
     "SUPORTE",
     "SUPPORT_MENU_INTENTS",
+    "SUSPENDER",
     "VENCIMENTO",
     "VOCABULARY",
     "Understanding",
@@ -109,6 +116,7 @@ __all__ = [
     "corrected",
     "detect_command",
     "detect_intent",
+    "faq_entry",
     "intent_is_guessed",
     "normalize",
     "parse_choice",
@@ -389,6 +397,11 @@ class Understanding:
         self._fuzzy_by_initial = _by_initial(vocabulary.fuzzy_keywords)
         self._filler_words = frozenset(vocabulary.filler_words)
         self._negated = _negation_regex(vocabulary.negation)
+        self._faq_rules = tuple(
+            (entry, _compile(phrase, vocabulary.groups))
+            for entry in vocabulary.faq
+            for phrase in entry.phrases
+        )
         # Per instance, so that two vocabularies never share corrections.
         self._correct = lru_cache(maxsize=4096)(self._correct_word)
 
@@ -427,9 +440,25 @@ class Understanding:
             return None
         return self._commands.get(_squeeze(" ".join(words)))
 
-    def detect_intent(self, text: str) -> str | None:
-        """The most specific intent the free words name, or None when nothing is clear."""
-        return self._detect(" " + self._prepare(text))
+    def detect_intent(self, text: str, without: frozenset[str] = frozenset()) -> str | None:
+        """The most specific intent the free words name, or None when nothing is clear.
+
+        `without`: intents to leave out ("and apart from the complaint, what is wrong?").
+        """
+        return self._detect(" " + self._prepare(text), without)
+
+    def faq_entry(self, text: str) -> FaqEntry | None:
+        """The short answer (content/faq.toml) whose phrase covers most of `text`, if any."""
+        padded = " " + self._prepare(text)
+        best: tuple[int, FaqEntry] | None = None
+        for entry, pattern in self._faq_rules:
+            for found in pattern.finditer(padded):
+                if self._negated.search(padded[: found.start()]):
+                    continue  # "nao quero saber o horario"
+                length = found.end() - found.start()
+                if best is None or length > best[0]:
+                    best = (length, entry)
+        return best[1] if best else None
 
     def corrected(self, text: str) -> str:
         """`text` normalized with typos of keywords corrected ("vermelah" -> "vermelha")."""
@@ -439,9 +468,10 @@ class Understanding:
         """True when the intent found rests on a typo correction: worth confirming."""
         return self.detect_intent(text) != self._detect(" " + self._prepare(text, correct=False))
 
-    def _detect(self, padded: str) -> str | None:
+    def _detect(self, padded: str, without: frozenset[str] = frozenset()) -> str | None:
         matches = self._find_matches(padded)
         kept = [m for m in matches if self._keep(m, matches, padded) and m.intent != IGNORED]
+        kept = [m for m in kept if m.intent not in without]
         if not any(m.strong for m in kept) and self._loose_words(padded, kept) > MAX_LOOSE_WORDS:
             return None  # a weak hint inside a longer message says too little
         return self._resolve(kept)
@@ -535,9 +565,14 @@ def detect_command(text: str) -> str | None:
     return _DEFAULT.detect_command(text)
 
 
-def detect_intent(text: str) -> str | None:
+def detect_intent(text: str, without: frozenset[str] = frozenset()) -> str | None:
     """The most specific intent the customer's free words name, or None when nothing is clear."""
-    return _DEFAULT.detect_intent(text)
+    return _DEFAULT.detect_intent(text, without)
+
+
+def faq_entry(text: str) -> FaqEntry | None:
+    """The short answer of content/faq.toml that `text` asks for, or None."""
+    return _DEFAULT.faq_entry(text)
 
 
 def corrected(text: str) -> str:

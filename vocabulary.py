@@ -10,6 +10,7 @@ line, because the person who fixes it edits the TOML, not the code.
 from __future__ import annotations
 
 import re
+import string
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -18,6 +19,10 @@ from functools import cache
 from pathlib import Path
 
 VOCABULARY_FILE = Path(__file__).resolve().parent / "content" / "understanding.toml"
+FAQ_FILE_NAME = "faq.toml"  # beside the vocabulary file
+# What an answer of content/faq.toml may name between braces (flows/faq.py fills them).
+FAQ_PLACEHOLDERS = ("horario", "horario_hoje")
+_FAQ_KEYS = ("frases", "resposta", "oferece_visita")
 
 # --- The names the code acts on --------------------------------------------------------------
 # The TOML may use only these names; understanding.py re-exports them as its API.
@@ -40,6 +45,11 @@ VENCIMENTO = "vencimento"
 COBRANCA_INDEVIDA = "cobranca_indevida"
 NOTA_FISCAL = "nota_fiscal"
 PAGAMENTO_CARTAO = "pagamento_cartao"
+# Short answers, pausing the service and complaints (issue 11). FAQ's phrases live in
+# content/faq.toml, one table per answer, and are gathered under this one intent.
+FAQ = "faq"
+SUSPENDER = "suspender"
+RECLAMACAO = "reclamacao"
 INTENTS: tuple[str, ...] = (
     BOLETO,
     SUPORTE,
@@ -59,6 +69,9 @@ INTENTS: tuple[str, ...] = (
     COBRANCA_INDEVIDA,
     NOTA_FISCAL,
     PAGAMENTO_CARTAO,
+    FAQ,
+    SUSPENDER,
+    RECLAMACAO,
 )
 
 CMD_MENU = "menu"
@@ -238,11 +251,26 @@ class Vocabulary:
     choice: ChoiceWords
     yes_no: YesNoWords
     source: SourceFile = field(repr=False, compare=False)
+    faq: tuple[FaqEntry, ...] = ()
+    faq_source: SourceFile | None = field(default=None, repr=False, compare=False)
 
     def phrase_error(self, intent: str, phrase: str, problem: str) -> VocabularyError:
         """An error at the line of `phrase` of `intent` ("" for the phrases to ignore)."""
+        entry = next((e for e in self.faq if phrase in e.phrases), None)
+        if intent == FAQ and entry is not None and self.faq_source is not None:
+            return self.faq_source.error_at_text(entry.id, phrase, problem)
         section = f"intencoes.{intent}" if intent else _IGNORED_SECTION
         return self.source.error_at_text(section, phrase, problem)
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """One short answer of content/faq.toml: the phrases that ask it and what Theo answers."""
+
+    id: str
+    phrases: tuple[str, ...]
+    answer: str
+    offers_visit: bool = False  # "não consegui" after the answer leads to a technician visit
 
 
 # --- Loading ---------------------------------------------------------------------------------
@@ -256,9 +284,10 @@ def load_vocabulary(path: Path | str = VOCABULARY_FILE) -> Vocabulary:
     """Read and check a vocabulary file; a `VocabularyError` names the line of a mistake."""
     source = _read(Path(path))
     reader = _Reader(source, _parse(source))
+    faq, faq_source = _faq(Path(path).parent / FAQ_FILE_NAME)
     vocabulary = Vocabulary(
         groups=_groups(reader),
-        intents=_intents(reader),
+        intents=_with_faq(_intents(reader), faq),
         ignored=reader.strings(_IGNORED_SECTION, "frases"),
         priority=_priority(reader),
         fuzzy_keywords=reader.strings("correcao", "palavras_chave"),
@@ -275,6 +304,8 @@ def load_vocabulary(path: Path | str = VOCABULARY_FILE) -> Vocabulary:
         choice=_choice(reader),
         yes_no=_yes_no(reader),
         source=source,
+        faq=faq,
+        faq_source=faq_source,
     )
     _check_group_names(vocabulary)
     _check_one_intent_per_phrase(vocabulary)
@@ -403,7 +434,7 @@ def _groups(reader: _Reader) -> dict[str, tuple[str, ...]]:
 def _intents(reader: _Reader) -> dict[str, Words]:
     found = reader.table("intencoes")
     for intent in INTENTS:
-        if intent not in found:
+        if intent not in found and intent != FAQ:  # FAQ's phrases may all be in faq.toml
             line = reader.source.first_header("intencoes.")
             raise reader.source.error(line, f"falta a seção [intencoes.{intent}].")
     return {
@@ -413,6 +444,81 @@ def _intents(reader: _Reader) -> dict[str, Words]:
         )
         for intent in found
     }
+
+
+def _with_faq(intents: dict[str, Words], faq: tuple[FaqEntry, ...]) -> dict[str, Words]:
+    """The intents with every phrase of content/faq.toml added to FAQ."""
+    own = intents.get(FAQ, Words())
+    phrases = own.phrases + tuple(phrase for entry in faq for phrase in entry.phrases)
+    return {**intents, FAQ: Words(phrases, own.hints)}
+
+
+# --- content/faq.toml ------------------------------------------------------------------------
+_FAQ_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _faq(path: Path) -> tuple[tuple[FaqEntry, ...], SourceFile | None]:
+    """The short answers beside the vocabulary; none when the file is absent."""
+    if not path.exists():
+        return (), None
+    source = _read(path)
+    data = _parse(source)
+    entries = tuple(_faq_entry(source, name, table) for name, table in data.items())
+    seen: dict[str, str] = {}
+    for entry in entries:
+        for phrase in entry.phrases:
+            first = seen.setdefault(" ".join(phrase.split()), entry.id)
+            if first != entry.id:
+                problem = f'a frase "{phrase}" já está em [{first}]: uma frase, uma resposta.'
+                raise source.error_at_text(entry.id, phrase, problem)
+    return entries, source
+
+
+def _faq_entry(source: SourceFile, name: str, table: object) -> FaqEntry:
+    """One `[name]` table: `frases`, `resposta`, maybe `oferece_visita`, all checked."""
+    if not isinstance(table, dict) or not _FAQ_ID.match(name):
+        problem = (
+            f'"{name}" deve ser uma seção [nome] com letras minúsculas, números e "_", '
+            'contendo frases = [...] e resposta = "...".'
+        )
+        raise source.error_at_key("", name, problem)
+    for key in table:
+        if key not in _FAQ_KEYS:
+            problem = f'chave desconhecida "{key}" em [{name}]. As chaves possíveis são: '
+            raise source.error_at_key(name, key, problem + _listed(_FAQ_KEYS))
+    phrases = table.get("frases")
+    if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) for p in phrases):
+        problem = f'[{name}] precisa de frases = ["...", ...]: as frases que fazem essa pergunta.'
+        raise source.error_at_key(name, "frases", problem)
+    for phrase in phrases:
+        if phrase != _plain(phrase):
+            problem = (
+                f'"{phrase}" deve ser escrito em minúsculas e sem acentos: "{_plain(phrase)}".'
+            )
+            raise source.error_at_text(name, phrase, problem)
+    answer = table.get("resposta")
+    if not isinstance(answer, str) or not answer.strip():
+        problem = f'[{name}] precisa de resposta = "...": o que o Theo responde.'
+        raise source.error_at_key(name, "resposta", problem)
+    _check_faq_placeholders(source, name, answer)
+    visit = table.get("oferece_visita", False)
+    if not isinstance(visit, bool):
+        problem = f"em [{name}], oferece_visita deve ser true ou false."
+        raise source.error_at_key(name, "oferece_visita", problem)
+    return FaqEntry(name, tuple(phrases), answer, visit)
+
+
+def _check_faq_placeholders(source: SourceFile, name: str, answer: str) -> None:
+    allowed = ", ".join(f"{{{p}}}" for p in FAQ_PLACEHOLDERS)
+    try:
+        used = {field for _, field, _, _ in string.Formatter().parse(answer) if field is not None}
+    except ValueError:
+        problem = f"a resposta de [{name}] tem uma chave {{ ou }} sem par (valem: {allowed})."
+        raise source.error_at_key(name, "resposta", problem) from None
+    unknown = sorted(used - set(FAQ_PLACEHOLDERS))
+    if unknown:
+        problem = f"a resposta de [{name}] usa {{{unknown[0]}}}, que não existe (valem: {allowed})."
+        raise source.error_at_key(name, "resposta", problem)
 
 
 def _priority(reader: _Reader) -> tuple[str, ...]:

@@ -7,10 +7,27 @@ it. Adding a flow means writing its module and listing it here; the engine in
 
 from __future__ import annotations
 
-from conversation import Flow, Handler, Step
-from flows import attendant, billing, boleto, identify, menu, paid, plan, sales, support, survey
+from conversation import Aside, Flow, Handler, Step
+from flows import (
+    attendant,
+    billing,
+    boleto,
+    complaint,
+    faq,
+    identify,
+    menu,
+    paid,
+    plan,
+    sales,
+    support,
+    survey,
+    suspension,
+)
 
-MODULES = (menu, identify, boleto, support, sales, plan, attendant, paid, billing, survey)
+MODULES = (
+    menu, identify, boleto, support, sales, plan, attendant, paid, billing,
+    faq, suspension, complaint, survey,
+)  # fmt: skip
 START = menu.MAIN_MENU  # where a conversation starts and `menu` leads
 CLOSING = menu.ANYTHING_ELSE  # "Posso ajudar em algo mais?"
 UNAVAILABLE = attendant.SYSTEM_UNAVAILABLE  # the provider's system is out of reach
@@ -46,4 +63,7 @@ def _stats_keys() -> dict[str, str]:
 
 STEPS, ENTRIES = _gather([module.FLOW for module in MODULES])
 STATS_KEYS = _stats_keys()  # entry intent -> flow key of /admin/stats and /metrics
+ASIDES: dict[str, Aside] = {
+    intent: aside for module in MODULES for intent, aside in module.FLOW.asides.items()
+}
 MENUS = {name: size for module in MODULES for name, size in module.FLOW.menus.items()}

@@ -165,7 +165,8 @@ ROWS: dict[str, list[tuple]] = {
         ("o modem ta apagado, nenhuma luz acesa", MODEM_POWER),
         ("o aparelho da net nao liga", MODEM_POWER),
         ("outro", OTHER_DESCRIBE),
-        ("outro problema, quero trocar a senha do wifi", (OTHER_DESCRIBE, HUMAN)),
+        # The how-to is a short answer (issue 11): said in passing, then the menu again.
+        ("outro problema, quero trocar a senha do wifi", SUPPORT_MENU),
         ("nenhuma dessas", OTHER_DESCRIBE),
         ("nao é nenhum desses, o tecnico marcou e nao veio", (OTHER_DESCRIBE, HUMAN)),
         ("nao é lentidao nao, ta sem internet mesmo", SUPPORT_DOCUMENT),

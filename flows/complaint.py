@@ -1,0 +1,93 @@
+"""Complaints: acknowledge without arguing, record with the protocol, offer a person.
+
+"Quero fazer uma reclamação", "vou no Procon", "vocês são uma vergonha": Theo
+says it is sorry, records a complaint (kept apart from support tickets) with
+what the customer said, scrubbed, and gives the protocol. A problem named in the
+same message is not lost: once the complaint is recorded, Theo goes on to it.
+Otherwise the attendant is offered (the attendant flow knows the hours).
+"""
+
+from __future__ import annotations
+
+import content
+import understanding as nlu
+from answers import yes_no
+from conversation import Flow, Invalid, Step, Turn, say_text, yes_no_step
+from flows.attendant import handoff
+from flows.boleto import CLOSING
+from flows.identify import START
+from privacy import scrub
+
+COMPLAINT_DESCRIBE = "complaint_describe"
+COMPLAINT_ATTENDANT = "complaint_attendant"
+TOLD_ENOUGH_WORDS = 6  # "vcs são uma vergonha" says how, not what happened: ask for it
+KEPT_CHARS = 1000
+# Named with a complaint, these are what the complaint is about, not a request to start:
+# the recorded complaint and the attendant cover them ("o técnico não veio").
+NOT_GONE_ON = frozenset({nlu.ATENDENTE, nlu.FAQ, nlu.SUPORTE, nlu.OUTRO_PROBLEMA})
+
+
+def enter_complaint(turn: Turn) -> str:
+    """Acknowledge; record at once when the message tells what happened, else ask."""
+    turn.say("reclamacao.sinto_muito")
+    if len(nlu.normalize(turn.text).split()) >= TOLD_ENOUGH_WORDS:
+        return record_complaint(turn)
+    return COMPLAINT_DESCRIBE
+
+
+def handle_describe(turn: Turn) -> str:
+    """What happened, in the customer's words: recorded; asking for a person hands over."""
+    if len(turn.text.strip()) < 3:
+        raise Invalid(content.text("reclamacao.descricao_vazia"))
+    if nlu.detect_intent(turn.text) == nlu.ATENDENTE:
+        record(turn)
+        return handoff(turn, "complaint")
+    return record_complaint(turn)
+
+
+def record(turn: Turn) -> None:
+    """The complaint with everything the customer said about it in this flow, scrubbed."""
+    said = [*turn.data.get("said", [])]
+    if not said or said[-1] != scrub(turn.text)[:300]:
+        said.append(scrub(turn.text)[:300])
+    details = {
+        "customer": turn.data.get("customer_id", ""),
+        "description": " / ".join(said)[:KEPT_CHARS],
+    }
+    turn.record("complaint", details)
+
+
+def record_complaint(turn: Turn) -> str:
+    """Record and give the protocol; then the problem named with it, or the attendant."""
+    record(turn)
+    turn.say("reclamacao.registrada", protocolo=turn.data["protocol"])
+    problem = nlu.detect_intent(turn.text, without=frozenset({nlu.RECLAMACAO}))
+    if problem is not None and problem not in NOT_GONE_ON:
+        turn.say("reclamacao.vamos_resolver")
+        return turn.bot.jump(turn, problem)
+    return COMPLAINT_ATTENDANT
+
+
+def handle_attendant(turn: Turn) -> str:
+    """Yes: the attendant flow (it knows the hours); no: the closing."""
+    if yes_no(turn):
+        return handoff(turn, "complaint")
+    turn.say("reclamacao.sem_atendente")
+    return CLOSING
+
+
+FLOW = Flow(
+    steps={
+        COMPLAINT_DESCRIBE: Step(
+            say_text("reclamacao.conte"),
+            handle_describe,
+            back=START,
+            free_text=True,
+            person_on_request=False,  # the complaint is recorded before handing over
+        ),
+        COMPLAINT_ATTENDANT: yes_no_step(
+            COMPLAINT_ATTENDANT, "reclamacao.quer_atendente", handle_attendant, back=START
+        ),
+    },
+    entries={nlu.RECLAMACAO: enter_complaint},
+)
