@@ -169,6 +169,9 @@ GENERAL_KINDS = (
     "resposta_sozinha",
     "quebra",
     "motivo",
+    # account: the fee question, another document than the number's account
+    "multa",
+    "outro_documento",
 )
 QUESTION_KEYS = {
     "sim": "yes",

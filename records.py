@@ -60,6 +60,9 @@ REQUEST_KINDS = (
     "handoff",
     "trust_unlock",
     "system_unavailable",
+    # account: visits changed, moving the service (flows/visits.py, flows/moving.py)
+    "visit_change",
+    "move",
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -349,6 +352,19 @@ class RecordsStore:
         query = (
             select(requests_table)
             .where(requests_table.c.protocol == protocol)
+            .order_by(requests_table.c.id)
+        )
+        return self._fetch(query)
+
+    def requests_for_customer(
+        self, customer_id: str, kinds: tuple[str, ...], since: datetime
+    ) -> list[RecordedRequest]:
+        """The requests of these kinds recorded for the customer since `since`, oldest first."""
+        query = (
+            select(requests_table)
+            .where(requests_table.c.kind.in_(kinds))
+            .where(requests_table.c.created_at >= since)
+            .where(requests_table.c.details["customer"].as_string() == customer_id)
             .order_by(requests_table.c.id)
         )
         return self._fetch(query)

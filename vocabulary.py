@@ -33,6 +33,10 @@ PLANO = "plano"
 CANCELAR = "cancelar"
 ALTERAR_PLANO = "alterar_plano"
 ATENDENTE = "atendente"
+# account: "my account", technician visits, moving the service
+MINHA_CONTA = "minha_conta"
+VISITA = "visita"
+MUDANCA = "mudanca"
 INTENTS: tuple[str, ...] = (
     BOLETO,
     SUPORTE,
@@ -46,6 +50,9 @@ INTENTS: tuple[str, ...] = (
     CANCELAR,
     ALTERAR_PLANO,
     ATENDENTE,
+    MINHA_CONTA,
+    VISITA,
+    MUDANCA,
 )
 
 CMD_MENU = "menu"

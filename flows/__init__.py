@@ -8,9 +8,9 @@ it. Adding a flow means writing its module and listing it here; the engine in
 from __future__ import annotations
 
 from conversation import Flow, Handler, Step
-from flows import attendant, boleto, identify, menu, plan, sales, support
+from flows import account, attendant, boleto, identify, menu, moving, plan, sales, support, visits
 
-MODULES = (menu, identify, boleto, support, sales, plan, attendant)
+MODULES = (menu, identify, boleto, support, sales, plan, attendant, account, visits, moving)
 START = menu.MAIN_MENU  # where a conversation starts and `menu` leads
 CLOSING = menu.ANYTHING_ELSE  # "Posso ajudar em algo mais?"
 UNAVAILABLE = attendant.SYSTEM_UNAVAILABLE  # the provider's system is out of reach

@@ -16,6 +16,7 @@ from conversation import (
     say_text,
     yes_no_step,
 )
+from flows.account import asks_fee, say_loyalty
 from flows.attendant import handoff
 from flows.boleto import CLOSING
 from flows.identify import START, document_step, holder_only, known_customer, with_customer
@@ -37,6 +38,7 @@ def enter_plan_action(action: str):
 
     def enter(turn: Turn) -> str:
         turn.data["plan_action"] = action
+        turn.data["fee_asked"] = asks_fee(turn.text)
         return with_customer(turn, PLAN_DOCUMENT, plan_action_for)
 
     return enter
@@ -54,6 +56,8 @@ def _plan_action_for(turn: Turn, customer: Customer) -> str:
     """Show the account found, then confirm the cancellation or list the plans."""
     confirm_account(turn, customer)
     if turn.data.get("plan_action") == "cancel":
+        if turn.data.pop("fee_asked", False) or asks_fee(turn.text):
+            say_loyalty(turn, customer)  # "qual o valor da multa?": answered before confirming
         return CANCEL_CONFIRM
     if not turn.bot.business.plans_for_cep(customer.cep):
         turn.say("plano.sem_planos")
@@ -84,7 +88,11 @@ def deadline(turn: Turn) -> str:
 
 
 def handle_cancel_confirm(turn: Turn) -> str:
-    """Confirmed: ask the reason; declined: keep the contract."""
+    """Confirmed: ask the reason; declined: keep the contract; the fee asked: tell it first."""
+    customer = known_customer(turn)
+    if customer is not None and asks_fee(turn.text):
+        say_loyalty(turn, customer)  # "sim, mas e a multa?" is not a yes yet
+        return CANCEL_CONFIRM
     if yes_no(turn):
         return CANCEL_REASON
     turn.say("plano.cancelamento_desistiu")
