@@ -138,10 +138,10 @@ def offer_phone_accounts(turn: Turn) -> list[Reply]:
 def by_phone(turn: Turn, state: str, on_found: FoundHandler) -> str:
     """The account found by the number, or the document after all ("outro documento")."""
     found = phone_accounts(turn)
+    if answers().says("sem_documento", turn.text):  # the number is the way without a CPF
+        raise Invalid(content.text("identidade_numero.lembrete"), may_jump=False, strike=False)
     picked = _phone_pick(turn, len(found))
     if picked is None:
-        if answers().says("sem_documento", turn.text):  # the number is the way without a CPF
-            raise Invalid(content.text("identidade_numero.lembrete"), may_jump=False, strike=False)
         raise Invalid(content.text("identidade_numero.invalido", total=len(found) + 1))
     if picked > len(found):
         turn.data["phone_declined"] = True
@@ -161,7 +161,8 @@ def _phone_pick(turn: Turn, count: int) -> int | None:
         return picked
     if answers().says("outro_documento", turn.text):
         return count + 1
-    answer = nlu.parse_yes_no(turn.text) if count == 1 else None
+    plain = count == 1 and answers().plain_answer(turn.text)  # "sim", "não": not a sentence
+    answer = nlu.parse_yes_no(turn.text) if plain else None
     if answer is None:
         return None
     return 1 if answer else count + 1

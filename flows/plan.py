@@ -38,7 +38,6 @@ def enter_plan_action(action: str):
 
     def enter(turn: Turn) -> str:
         turn.data["plan_action"] = action
-        turn.data["fee_asked"] = asks_fee(turn.text)
         return with_customer(turn, PLAN_DOCUMENT, plan_action_for)
 
     return enter
@@ -56,7 +55,7 @@ def _plan_action_for(turn: Turn, customer: Customer) -> str:
     """Show the account found, then confirm the cancellation or list the plans."""
     confirm_account(turn, customer)
     if turn.data.get("plan_action") == "cancel":
-        if turn.data.pop("fee_asked", False) or asks_fee(turn.text):
+        if any(asks_fee(said) for said in [*turn.data.get("said", [])[-3:], turn.text]):
             say_loyalty(turn, customer)  # "qual o valor da multa?": answered before confirming
         return CANCEL_CONFIRM
     if not turn.bot.business.plans_for_cep(customer.cep):
