@@ -33,7 +33,12 @@ import understanding as nlu
 from conversation import Invalid, Turn, Unsure, expected_choice
 
 ANSWERS_FILE = Path(__file__).resolve().parent / "content" / "answers.toml"
-ALL_INTENTS = frozenset(nlu.MAIN_MENU_INTENTS + nlu.SUPPORT_MENU_INTENTS + nlu.PLAN_MENU_INTENTS)
+ALL_INTENTS = frozenset(
+    nlu.MAIN_MENU_INTENTS
+    + nlu.SUPPORT_MENU_INTENTS
+    + nlu.PLAN_MENU_INTENTS
+    + (nlu.MINHA_CONTA, nlu.VISITA, nlu.MUDANCA)
+)
 GENERAL = "geral"  # the table of words every question shares
 EMOJI = "emoji"  # the table of emoji read as words ("🔴" is "vermelho")
 NOT_STATES = frozenset({"planos"})  # tables of words that belong to no single question

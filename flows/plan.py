@@ -129,6 +129,9 @@ def handle_change_choice(turn: Turn) -> str:
     if named is None and keeps_plan(turn):
         turn.say("plano.alteracao_desistiu")
         return CLOSING
+    if named is None and nlu.detect_intent(turn.text) == nlu.MINHA_CONTA:
+        # "qual é o meu plano atual?" here: the list marks it; answer and keep choosing
+        raise Invalid(content.text("conta.plano_atual_na_lista"), may_jump=False, strike=False)
     plan = plan_by_answer(turn, plans, current=current)
     if customer is not None and plan.id == customer.plan_id:
         raise Invalid(content.text("plano.mesmo_plano"), may_jump=False)
