@@ -180,6 +180,9 @@ GENERAL_KINDS = (
     "inicio_hoje",
     "inicio_dia_seguinte",
     "inicio_dia",
+    # account: the fee question, another document than the number's account
+    "multa",
+    "outro_documento",
 )
 QUESTION_KEYS = {
     "sim": "yes",

@@ -18,7 +18,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
-from documents import DocumentError, compact_document, mask_document, parse_document
+from documents import (
+    DocumentError,
+    compact_document,
+    mask_document,
+    parse_document,
+    same_phone,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +34,8 @@ CustomerKind = Literal["residential", "business"]
 UnlockOutcome = Literal["unlocked", "already", "refused", "unsupported"]
 ServiceOrderKind = Literal["visit", "ticket"]
 CustomerStatus = Literal["active", "suspended"]
+VisitStatus = Literal["scheduled", "waiting"]
+VISIT_PERIODS = ("manhã", "tarde", "qualquer")
 _T = TypeVar("_T")
 _MISSING: Any = object()
 
@@ -90,6 +98,9 @@ class Customer:
     # of them is the second identity factor, without asking the CEP.
     phones: tuple[str, ...] = ()
     contract_id: str = ""  # the ERP's contract id, where actions on the account need it
+    # The contract's loyalty period ("fidelidade"): None where the data has none.
+    loyalty_end: date | None = None
+    cancellation_fee: Decimal | None = None  # fee to cancel inside the loyalty period
 
     @property
     def suspended(self) -> bool:
@@ -115,6 +126,21 @@ class CoverageArea:
     name: str
     cep_prefixes: tuple[str, ...]
     plan_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Visit:
+    """An open technician visit: a service order in the provider's system.
+
+    `day` is None while the team has not scheduled it; `period` is "manhã", "tarde"
+    or "qualquer" ("" when unknown); `status` is "scheduled" or "waiting" (no date yet).
+    """
+
+    id: str
+    period: str
+    day: date | None
+    status: VisitStatus
+    protocol: str = ""  # Theo's protocol when Theo recorded it
 
 
 class BackendUnavailable(RuntimeError):
@@ -187,6 +213,15 @@ class BusinessData(Protocol):
         """The customer's recently paid invoices, latest payment first ([] when unknown)."""
         ...
 
+    # --- Account: the phone on record, visits (flows/account.py, flows/visits.py) ---
+    def customers_by_phone(self, phone: str) -> list[Customer]:
+        """The customers with this phone (digits with country code) on record."""
+        ...
+
+    def open_visits(self, customer: Customer) -> list[Visit]:
+        """The customer's open technician visits in the provider's system, soonest first."""
+        ...
+
 
 class JsonBusinessData:
     """BusinessData read once from plans.json, coverage.json and customers.json.
@@ -206,7 +241,8 @@ class JsonBusinessData:
         self._areas = _load(folder / "coverage.json", "areas", _area_reader(self._plans))
         self._online: dict[str, bool] = {}  # customer id -> the demo's "connection" field
         self._paid: dict[str, tuple[PaidInvoice, ...]] = {}  # customer id -> paid invoices
-        reader = _customer_reader(self._plans, self._online, self._paid)
+        self._visits: dict[str, list[Visit]] = {}  # customer id -> the demo's open visits
+        reader = _customer_reader(self._plans, self._online, self._paid, self._visits)
         customers = _load(folder / "customers.json", "customers", reader)
         _check_unique_ids(customers)
         self._customers = _by_document(customers)
@@ -272,6 +308,19 @@ class JsonBusinessData:
         paid = self._paid.get(customer.id, ())
         return sorted(paid, key=lambda invoice: invoice.paid_on, reverse=True)
 
+    def customers_by_phone(self, phone: str) -> list[Customer]:
+        """The demo customers with this phone on record."""
+        return [c for c in self._customers.values() if any(same_phone(phone, p) for p in c.phones)]
+
+    def open_visits(self, customer: Customer) -> list[Visit]:
+        """The demo's "visits" of this customer, soonest first."""
+        return sorted(self._visits.get(customer.id, []), key=visit_order)
+
+
+def visit_order(visit: Visit) -> tuple[date, str]:
+    """Scheduled visits by day; the ones without a date last."""
+    return (visit.day or date.max, visit.id)
+
 
 def load_business_data(folder: str | Path | None = None) -> JsonBusinessData:
     """Load the JSON data set from `folder` (default: the repository's data/ folder)."""
@@ -307,6 +356,9 @@ class _Fields:
             where = f"{file}: {path}" if path else file
             raise ValueError(f"{where}: esperado um objeto {{...}}, encontrado {_json_type(raw)}")
         self._raw = raw
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._raw
 
     def field(self, key: str) -> str:
         """The field's path inside the file, e.g. "customers[0].invoices[1].due_date"."""
@@ -472,7 +524,8 @@ def _area_reader(plans: dict[str, Plan]) -> Callable[[_Fields], CoverageArea]:
 def _customer_reader(
     plans: dict[str, Plan],
     online: dict[str, bool],
-    paid: dict[str, tuple[PaidInvoice, ...]] | None = None,
+    paid: dict[str, tuple[PaidInvoice, ...]],
+    visits: dict[str, list[Visit]],
 ) -> Callable[[_Fields], Customer]:
     """A reader for customers.json entries whose plan must exist in plans.json.
 
@@ -490,8 +543,8 @@ def _customer_reader(
             )
         if connection:
             online[fields.text("id")] = connection == "online"
-        if paid is not None:
-            paid[fields.text("id")] = _read_paid_invoices(fields)
+        paid[fields.text("id")] = _read_paid_invoices(fields)
+        visits[fields.text("id")] = [_read_visit(f) for f in fields.objects("visits", default=[])]
         return Customer(
             id=fields.text("id"),
             document=_read_document(fields, "document"),
@@ -502,9 +555,32 @@ def _customer_reader(
             status=fields.choice("status", ("active", "suspended")),
             invoices=tuple(_read_invoice(f) for f in fields.objects("invoices", default=[])),
             phones=_read_phones(fields, "phones"),
+            loyalty_end=fields.day("loyalty_end") if "loyalty_end" in fields else None,
+            cancellation_fee=_optional_fee(fields),
         )
 
     return read
+
+
+def _optional_fee(fields: _Fields) -> Decimal | None:
+    """The cancellation fee; "0" (no fee) is allowed, absent is None."""
+    if "cancellation_fee" not in fields:
+        return None
+    raw = fields.get("cancellation_fee", (str, int, Decimal), 'um valor como "0" ou "240.00"')
+    if str(raw).strip() in ("0", "0.0", "0.00"):
+        return Decimal("0.00")
+    return fields.money("cancellation_fee")
+
+
+def _read_visit(fields: _Fields) -> Visit:
+    """Build a Visit from a customer's "visits" list."""
+    day = fields.day("date") if "date" in fields else None
+    return Visit(
+        id=fields.text("id"),
+        period=fields.choice("period", VISIT_PERIODS),
+        day=day,
+        status="scheduled" if day else "waiting",
+    )
 
 
 def _read_phones(fields: _Fields, key: str) -> tuple[str, ...]:

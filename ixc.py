@@ -81,6 +81,7 @@ from business_data import (
     Plan,
     ServiceOrderKind,
     UnlockResult,
+    Visit,
 )
 from documents import (
     Document,
@@ -268,6 +269,14 @@ class IxcBusinessData:
         order_id = _inserted_id(answer)
         log.info("IXC %s order %s opened (protocol %s)", kind, order_id, protocol)
         return order_id
+
+    def customers_by_phone(self, phone: str) -> list[Customer]:
+        """Not asked to the IXC yet (its phone fields are free text): the document is asked."""
+        return []
+
+    def open_visits(self, customer: Customer) -> list[Visit]:
+        """Not read from `su_oss_chamado` yet: Theo's own visit requests are the visits."""
+        return []
 
     # --- helpers ------------------------------------------------------------------------
 

@@ -69,6 +69,9 @@ REQUEST_KINDS = (
     # faq branch: a temporary suspension asked, and a complaint (kept apart from tickets).
     "suspension",
     "complaint",
+    # account: visits changed, moving the service (flows/visits.py, flows/moving.py)
+    "visit_change",
+    "move",
 )
 
 OPEN, HANDLED = "open", "handled"
@@ -388,17 +391,15 @@ class RecordsStore:
         )
         return self._fetch(query)
 
-    def customer_requests(
-        self, kind: str, customer_id: str, since: datetime
+    def requests_for_customer(
+        self, customer_id: str, kinds: tuple[str, ...], since: datetime
     ) -> list[RecordedRequest]:
-        """The requests of `kind` recorded for one customer (details' code) since `since`."""
+        """The requests of these kinds recorded for the customer since `since`, oldest first."""
         query = (
             select(requests_table)
-            .where(
-                requests_table.c.kind == kind,
-                requests_table.c.details["customer"].as_string() == customer_id,
-                requests_table.c.created_at >= _as_utc(since),
-            )
+            .where(requests_table.c.kind.in_(kinds))
+            .where(requests_table.c.created_at >= _as_utc(since))
+            .where(requests_table.c.details["customer"].as_string() == customer_id)
             .order_by(requests_table.c.id)
         )
         return self._fetch(query)

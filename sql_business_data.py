@@ -45,10 +45,11 @@ from business_data import (
     Plan,
     ServiceOrderKind,
     UnlockResult,
+    Visit,
     most_specific,
     only_digits,
 )
-from documents import compact_document
+from documents import compact_document, same_phone
 from records import _BigId, metadata
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,17 @@ class SqlBusinessData:
 
     def paid_invoices(self, customer: Customer) -> list[PaidInvoice]:
         """The spreadsheets list open invoices only: no payment is known here."""
+        return []
+
+    def customers_by_phone(self, phone: str) -> list[Customer]:
+        """The imported customers with this phone on record (phones are a JSON list per row)."""
+        with self._reading() as conn:
+            rows = conn.execute(select(customers_table)).mappings().all()
+            matching = [r for r in rows if any(same_phone(phone, p) for p in r["phones"] or ())]
+            return [_to_customer(row, _invoices_of(conn, row["document"])) for row in matching]
+
+    def open_visits(self, customer: Customer) -> list[Visit]:
+        """No order system behind the spreadsheets: Theo's own visit requests are the visits."""
         return []
 
     @contextmanager

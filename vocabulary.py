@@ -50,6 +50,10 @@ PAGAMENTO_CARTAO = "pagamento_cartao"
 FAQ = "faq"
 SUSPENDER = "suspender"
 RECLAMACAO = "reclamacao"
+# account: "my account", technician visits, moving the service
+MINHA_CONTA = "minha_conta"
+VISITA = "visita"
+MUDANCA = "mudanca"
 INTENTS: tuple[str, ...] = (
     BOLETO,
     SUPORTE,
@@ -72,6 +76,9 @@ INTENTS: tuple[str, ...] = (
     FAQ,
     SUSPENDER,
     RECLAMACAO,
+    MINHA_CONTA,
+    VISITA,
+    MUDANCA,
 )
 
 CMD_MENU = "menu"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from conversation import Aside, Flow, Handler, Step
 from flows import (
+    account,
     attendant,
     billing,
     boleto,
@@ -16,17 +17,19 @@ from flows import (
     faq,
     identify,
     menu,
+    moving,
     paid,
     plan,
     sales,
     support,
     survey,
     suspension,
+    visits,
 )
 
 MODULES = (
     menu, identify, boleto, support, sales, plan, attendant, paid, billing,
-    faq, suspension, complaint, survey,
+    faq, suspension, complaint, account, visits, moving, survey,
 )  # fmt: skip
 START = menu.MAIN_MENU  # where a conversation starts and `menu` leads
 CLOSING = menu.ANYTHING_ELSE  # "Posso ajudar em algo mais?"

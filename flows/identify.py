@@ -24,10 +24,17 @@ import content
 import understanding as nlu
 from answers import answers, read_option
 from business_data import Customer
-from conversation import Flow, Invalid, Step, Turn, choice, say_text
-from documents import Document, DocumentError, parse_cep, parse_document, same_phone
+from conversation import Flow, Invalid, Step, Turn, choice
+from documents import (
+    Document,
+    DocumentError,
+    mask_document,
+    parse_cep,
+    parse_document,
+    same_phone,
+)
 from flows.attendant import handoff
-from privacy import mask_phone
+from privacy import mask_name, mask_phone
 from replies import Reply
 
 log = logging.getLogger("theo.bot")
@@ -82,6 +89,8 @@ def document_step(state: str, ask_key: str, on_found: FoundHandler, *, back: str
     """
 
     def handle(turn: Turn) -> str:
+        if not carries_document(turn.text) and phone_accounts(turn):
+            return by_phone(turn, state, on_found)
         if not any(ch.isdigit() for ch in turn.text):
             if answers().says("sem_documento", turn.text):
                 turn.data["document_masked"] = (
@@ -97,7 +106,66 @@ def document_step(state: str, ask_key: str, on_found: FoundHandler, *, back: str
         customer = document_customer(turn, document)
         return not_found(turn, state) if customer is None else on_found(turn, customer)
 
-    return Step(say_text(ask_key), handle, back=back, answer_in_request=carries_document)
+    def ask(turn: Turn) -> list[Reply]:
+        question = [Reply(content.text(ask_key))]
+        return question + offer_phone_accounts(turn)
+
+    return Step(ask, handle, back=back, answer_in_request=carries_document)
+
+
+# --- Identify by the WhatsApp number ---------------------------------------------------
+def phone_accounts(turn: Turn) -> list[Customer]:
+    """The accounts with this WhatsApp number on record, unless the customer chose another."""
+    if turn.data.get("phone_declined"):
+        return []
+    return turn.bot.business.customers_by_phone(turn.message.phone)
+
+
+def offer_phone_accounts(turn: Turn) -> list[Reply]:
+    """ "Encontrei o cadastro de M••• pelo seu número": only the masked name before a yes."""
+    found = phone_accounts(turn)
+    if not found:
+        return []
+    names = [mask_name(customer.name, hidden="•") for customer in found]
+    other = content.text("identidade_numero.outro_documento")
+    if len(found) == 1:
+        question = content.text("identidade_numero.um", nome=names[0])
+        return [content.choice_reply(question, [content.text("geral.sim"), other])]
+    question = content.text("identidade_numero.varios", total=len(found))
+    return [content.choice_reply(question, [*names, other])]
+
+
+def by_phone(turn: Turn, state: str, on_found: FoundHandler) -> str:
+    """The account found by the number, or the document after all ("outro documento")."""
+    found = phone_accounts(turn)
+    if answers().says("sem_documento", turn.text):  # the number is the way without a CPF
+        raise Invalid(content.text("identidade_numero.lembrete"), may_jump=False, strike=False)
+    picked = _phone_pick(turn, len(found))
+    if picked is None:
+        raise Invalid(content.text("identidade_numero.invalido", total=len(found) + 1))
+    if picked > len(found):
+        turn.data["phone_declined"] = True
+        return state  # asks for the document, without the offer
+    customer = found[picked - 1]
+    turn.data["customer"] = customer.document
+    turn.data["document_masked"] = mask_document(customer.document)
+    turn.data["verified"] = customer.document  # the phone is on record: the second factor
+    log.info("holder of %s identified by the phone on record", turn.data["document_masked"])
+    return on_found(turn, customer)
+
+
+def _phone_pick(turn: Turn, count: int) -> int | None:
+    """The option picked (accounts, then "outro documento"): number, tap, or yes/no for one."""
+    picked = choice(turn, count + 1)
+    if picked is not None:
+        return picked
+    if answers().says("outro_documento", turn.text):
+        return count + 1
+    plain = count == 1 and answers().plain_answer(turn.text)  # "sim", "não": not a sentence
+    answer = nlu.parse_yes_no(turn.text) if plain else None
+    if answer is None:
+        return None
+    return 1 if answer else count + 1
 
 
 def known_customer(turn: Turn) -> Customer | None:

@@ -16,6 +16,7 @@ from conversation import (
     say_text,
     yes_no_step,
 )
+from flows.account import asks_fee, say_loyalty
 from flows.attendant import handoff
 from flows.boleto import CLOSING
 from flows.identify import START, document_step, holder_only, known_customer, with_customer
@@ -54,6 +55,8 @@ def _plan_action_for(turn: Turn, customer: Customer) -> str:
     """Show the account found, then confirm the cancellation or list the plans."""
     confirm_account(turn, customer)
     if turn.data.get("plan_action") == "cancel":
+        if any(asks_fee(said) for said in [*turn.data.get("said", [])[-3:], turn.text]):
+            say_loyalty(turn, customer)  # "qual o valor da multa?": answered before confirming
         return CANCEL_CONFIRM
     if not turn.bot.business.plans_for_cep(customer.cep):
         turn.say("plano.sem_planos")
@@ -85,7 +88,11 @@ def deadline(turn: Turn) -> str:
 
 
 def handle_cancel_confirm(turn: Turn) -> str:
-    """Confirmed: ask the reason; declined: keep the contract."""
+    """Confirmed: ask the reason; declined: keep the contract; the fee asked: tell it first."""
+    customer = known_customer(turn)
+    if customer is not None and asks_fee(turn.text):
+        say_loyalty(turn, customer)  # "sim, mas e a multa?" is not a yes yet
+        return CANCEL_CONFIRM
     if yes_no(turn):
         return CANCEL_REASON
     turn.say("plano.cancelamento_desistiu")
@@ -126,6 +133,9 @@ def handle_change_choice(turn: Turn) -> str:
         turn.say("plano.alteracao_desistiu")
         turn.resolved()
         return CLOSING
+    if named is None and nlu.detect_intent(turn.text) == nlu.MINHA_CONTA:
+        # "qual é o meu plano atual?" here: the list marks it; answer and keep choosing
+        raise Invalid(content.text("conta.plano_atual_na_lista"), may_jump=False, strike=False)
     plan = plan_by_answer(turn, plans, current=current)
     if customer is not None and plan.id == customer.plan_id:
         raise Invalid(content.text("plano.mesmo_plano"), may_jump=False)

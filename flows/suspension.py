@@ -69,7 +69,9 @@ def _residential(turn: Turn, customer: Customer) -> str:
     if customer.suspended or overdue:
         turn.say("pausa.em_atraso")
         return SUSPENSION_OVERDUE
-    earlier = turn.bot.records.customer_requests("suspension", customer.id, turn.now - LOOKBACK)
+    earlier = turn.bot.records.requests_for_customer(
+        customer.id, ("suspension",), turn.now - LOOKBACK
+    )
     turn.data["suspension_before"] = earlier[-1].protocol if earlier else ""
     if earlier:
         turn.say("pausa.ja_pediu", data=content.day(earlier[-1].created_at.date()))

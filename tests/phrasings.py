@@ -38,6 +38,7 @@ VERIFY_CEP = "verify_cep"
 BACKEND_DOWN = "backend_down"
 TRUST_UNLOCK_OFFER = "trust_unlock_offer"
 OTHER_DESCRIBE = "other_describe"
+OPEN_VISIT_DOCUMENT = "open_visit_document"
 SALES_CEP = "sales_cep"
 COVERAGE_CEP = "coverage_cep"
 SALES_PLAN = "sales_plan"
@@ -58,7 +59,8 @@ HUMAN = "human"
 
 PROTOCOL = "20261124000001"
 # Checks on Theo's reply, by sentence key (see the module docstring).
-OFFERS_ATTENDANT = "key:documento.sem_documento|atendente.transferindo"
+# From a phone on record, the account found by the number is the way out instead.
+OFFERS_ATTENDANT = "key:documento.sem_documento|atendente.transferindo|identidade_numero.lembrete"
 CEP_DOES_NOT_MATCH = "key:identidade.cep_nao_confere|identidade.cep_ultima_tentativa"
 MARIA = {  # 529.982.247-25, active, plan 500 Mega, CEP 01310-100, 2 open invoices
     "customer": "52998224725",
@@ -168,7 +170,8 @@ ROWS: dict[str, list[tuple]] = {
         # The how-to is a short answer (issue 11): said in passing, then the menu again.
         ("outro problema, quero trocar a senha do wifi", SUPPORT_MENU),
         ("nenhuma dessas", OTHER_DESCRIBE),
-        ("nao é nenhum desses, o tecnico marcou e nao veio", (OTHER_DESCRIBE, HUMAN)),
+        # A visit already booked is its own flow (flows/visits.py), not "outro problema".
+        ("nao é nenhum desses, o tecnico marcou e nao veio", OPEN_VISIT_DOCUMENT),
         ("nao é lentidao nao, ta sem internet mesmo", SUPPORT_DOCUMENT),
         ("voltar", MAIN_MENU),
     ],
@@ -730,7 +733,10 @@ ROWS |= {
         ("123.456.789-09", DOC_NOT_FOUND),
         ("529.982.247-2", SUPPORT_DOCUMENT),
         ("52998224726", SUPPORT_DOCUMENT),
-        ("nao sei o cpf dele de cabeca", DOC_NOT_FOUND, OFFERS_ATTENDANT),
+        (
+            "nao sei o cpf dele de cabeca",
+            SUPPORT_DOCUMENT,
+        ),  # on record: the number's account is offered again
         ("peraí q vou pegar", SUPPORT_DOCUMENT),
         ("???", SUPPORT_DOCUMENT),
         ("alo", SUPPORT_DOCUMENT),
@@ -749,8 +755,14 @@ ROWS |= {
         ("123.456.789-09", DOC_NOT_FOUND),
         ("000.000.000-00", PLAN_DOCUMENT),
         ("529 982 247", PLAN_DOCUMENT),
-        ("nao tenho o cpf agora", DOC_NOT_FOUND, OFFERS_ATTENDANT),
-        ("o contrato ta no nome do meu pai, nao sei o cpf", DOC_NOT_FOUND),
+        (
+            "nao tenho o cpf agora",
+            PLAN_DOCUMENT,
+        ),  # on record: the number's account is offered again
+        (
+            "o contrato ta no nome do meu pai, nao sei o cpf",
+            PLAN_DOCUMENT,
+        ),  # on record: the number's account is offered again
         ("calma ai q vou procurar", PLAN_DOCUMENT),
         ("bom dia", PLAN_DOCUMENT),
         ("quero falar com atendente", HUMAN),
@@ -766,7 +778,10 @@ ROWS |= {
         ("123.456.789-09", DOC_NOT_FOUND),
         ("529.982.247-24", VISIT_DOCUMENT),
         ("123", VISIT_DOCUMENT),
-        ("nao sei de cabeca o cpf", DOC_NOT_FOUND),
+        (
+            "nao sei de cabeca o cpf",
+            VISIT_DOCUMENT,
+        ),  # on record: the number's account is offered again
         ("espera um minutinho", VISIT_DOCUMENT),
         ("??", VISIT_DOCUMENT),
         ("pra que precisa disso?", VISIT_DOCUMENT),

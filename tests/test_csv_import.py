@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +25,7 @@ import manage
 from business_data import (
     BackendUnavailable,
     BusinessData,
+    Customer,
     UnlockResult,
     load_business_data,
 )
@@ -129,12 +131,17 @@ def test_the_good_files_import_in_order_with_a_ptbr_summary(engine: Engine) -> N
     ]
 
 
+def without_loyalty(customer: Customer | None) -> Customer | None:
+    """The demo customer as the spreadsheets know it: they carry no loyalty period yet."""
+    return customer and replace(customer, loyalty_end=None, cancellation_fee=None)
+
+
 def test_the_sql_backend_answers_what_the_json_demo_answers(loaded: Engine) -> None:
     demo = load_business_data()
     sql = SqlBusinessData(loaded)
 
     for document in DEMO_DOCUMENTS:
-        customer = demo.find_customer(document)
+        customer = without_loyalty(demo.find_customer(document))
         assert sql.find_customer(document) == customer
         assert sql.find_customer(document.replace(".", "").replace("-", "")) == customer
         if customer is not None:
@@ -216,7 +223,7 @@ def test_the_excel_export_alone_matches_the_demo(engine: Engine) -> None:
     sql = SqlBusinessData(engine)
 
     for document in DEMO_DOCUMENTS:
-        assert sql.find_customer(document) == demo.find_customer(document)
+        assert sql.find_customer(document) == without_loyalty(demo.find_customer(document))
 
 
 def test_header_names_and_separators_vary(loaded: Engine, tmp_path: Path) -> None:

@@ -266,7 +266,9 @@ def test_a_photo_caption_is_read_like_a_text(chat):
 
 
 # --- Dead ends and account checks -----------------------------------------------------------------
-def test_no_document_at_hand_offers_the_attendant_instead_of_looping(chat):
+def test_no_document_at_hand_offers_the_attendant_instead_of_looping(stranger):
+    # From a phone on record the account found by the number is offered instead (test_account).
+    chat = stranger
     chat.say("oi")
     chat.say("1")
 

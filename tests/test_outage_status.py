@@ -49,7 +49,7 @@ def test_outage_status_questions_are_understood(text):
         ("já paguei a fatura, quando volta?", None),  # a payment, not an outage
         ("tem previsao de chegar no meu bairro?", None),  # coverage, not an outage
         ("quando vence meu boleto", nlu.BOLETO),
-        ("quando o tecnico vem", nlu.SUPORTE),
+        ("quando o tecnico vem", nlu.VISITA),
         ("ta sem internet ai na regiao?", nlu.SEM_INTERNET),
     ],
 )
