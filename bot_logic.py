@@ -54,7 +54,7 @@ from flows import ASIDES, CLOSING, ENTRIES, START, STATS_KEYS, STEPS, UNAVAILABL
 from hours import AttendanceHours, describe_moment
 from inbound import Incoming
 from metrics import Metrics
-from outages import OutageStore
+from outages import Outage, OutageStore
 from privacy import mask_phone, scrub
 from records import RecordsStore
 from replies import Reply, join_plain
@@ -263,16 +263,30 @@ class BotLogic:
         self._enter(turn, self._jump_safely(turn, intent, words=turn.message.choice_id is None))
 
     def _outage_note(self, turn: Turn) -> str:
-        """A reminder of the outage this phone was told about, while it lasts ("" if none).
+        """The outage this phone was told about, or the one over its customer's address.
 
-        Seam: a customer identified by the WhatsApp number at the greeting could be
-        matched by CEP too (`self.outages.for_cep(customer.cep, now)`).
+        A phone on record is matched by the installation CEP; it is then counted as told
+        (it gets the "service is back" message). Only the area is said: no account data.
         """
-        outage = self.outages.told_about(turn.message.phone, turn.now)
+        key, outage = "massiva.saudacao", self.outages.told_about(turn.message.phone, turn.now)
         if outage is None:
-            return ""
+            key, outage = "massiva.saudacao_area", self._outage_of_phone(turn)
+            if outage is None:
+                return ""
+            self.outages.note_told(outage, turn.message.phone, turn.now)
         forecast = describe_moment(outage.expected_end.astimezone(turn.now.tzinfo), turn.now)
-        return "\n\n" + content.text("massiva.saudacao", mensagem=outage.message, previsao=forecast)
+        return "\n\n" + content.text(key, mensagem=outage.message, previsao=forecast)
+
+    def _outage_of_phone(self, turn: Turn) -> Outage | None:
+        try:
+            customers = self.business.customers_by_phone(turn.message.phone)
+        except BackendUnavailable:
+            return None  # a greeting never waits on the provider's system
+        for customer in customers:
+            outage = self.outages.for_cep(customer.cep, turn.now)
+            if outage is not None:
+                return outage
+        return None
 
     def _first_request(self, turn: Turn) -> str | None:
         """What the first message asks: words, a main-menu number, or a tap on an old menu."""

@@ -36,6 +36,7 @@ def _show_account(turn: Turn, customer: Customer) -> str:
         vencimento=_next_due(turn, customer),
     )
     say_loyalty(turn, customer)
+    turn.resolved()
     return CLOSING
 
 

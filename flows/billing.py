@@ -138,6 +138,7 @@ def change_due_day(turn: Turn, day: int) -> str:
     current = turn.data.get("due_current")
     if day == current:
         turn.say("vencimento.ja_e_esse", dia=day)
+        turn.resolved()
         return CLOSING
     details = {"customer": turn.data.get("customer_id", ""), "current_day": current, "new_day": day}
     turn.record("due_date_change", details)
@@ -225,6 +226,7 @@ def send_note(turn: Turn, item: dict) -> str:
             document_name=f"nota-fiscal-{item['month']}",
         )
     )
+    turn.resolved()
     return CLOSING
 
 
@@ -232,6 +234,7 @@ def send_note(turn: Turn, item: dict) -> str:
 def enter_card(turn: Turn) -> str:
     """A short answer from content: how card and automatic debit work here."""
     turn.say("cobranca.cartao")
+    turn.resolved()
     return CLOSING
 
 

@@ -30,6 +30,7 @@ def enter_faq(turn: Turn) -> str:
     if entry is None:  # offered later as "você também perguntou…": ask it again
         return FAQ_ASK
     say_answer(turn, entry)
+    turn.resolved()  # answered; a visit offered after it is a request of its own
     if entry.offers_visit:
         turn.data["faq"] = entry.id
         return FAQ_VISIT_OFFER
@@ -74,6 +75,7 @@ def handle_faq_visit_offer(turn: Turn) -> str:
     """Managed: close; could not: the technician visit, through the support flow."""
     if yes_no(turn):
         turn.say("faq.que_bom")
+        turn.resolved()
         return CLOSING
     turn.data["visit_problem"] = f"faq_{turn.data.get('faq', '')}"
     turn.data["diagnosis"] = []

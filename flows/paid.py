@@ -95,6 +95,7 @@ def not_shown_paid(turn: Turn, overdue: list[Invoice], *, found: bool) -> str:
 def unlock_on_its_way(turn: Turn, customer: Customer) -> str:
     """Paid, nothing overdue, still blocked: the unlock comes; trust unlock where offered."""
     turn.say("pago.liberacao_a_caminho", minutos=turn.bot.billing.unlock_minutes)
+    turn.resolved()  # the payment is there: the unlock follows by itself
     if turn.bot.business.supports_trust_unlock(customer):
         return TRUST_UNLOCK_OFFER
     turn.data["reopen"] = PAID_RESTART  # "continua sem internet" at the closing: a technician
@@ -169,6 +170,7 @@ def after_receipt(turn: Turn) -> str:
     if customer is not None and turn.bot.business.supports_trust_unlock(customer):
         return TRUST_UNLOCK_OFFER
     turn.say("suporte.religacao")
+    turn.resolved()
     return CLOSING
 
 

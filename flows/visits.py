@@ -43,6 +43,7 @@ def _open_visit_for(turn: Turn, customer: Customer) -> str:
     visit = open_visit(turn, customer)
     if visit is None:
         turn.say("visitas.nenhuma_aberta")
+        turn.resolved()
         return CLOSING
     turn.data["open_visit"] = _stored(visit)
     turn.say("visitas.situacao", quando=_when(visit))
@@ -150,6 +151,7 @@ def handle_visit_manage(turn: Turn) -> str:
     if picked == MISSED:
         return missed(turn, _visit_from(turn.data["open_visit"]))
     turn.say("visitas.mantida")
+    turn.resolved()
     return CLOSING
 
 
@@ -167,6 +169,7 @@ def handle_visit_cancel_confirm(turn: Turn) -> str:
     """Yes: record the cancellation on the visit's protocol; no: the visit stays."""
     if not yes_no(turn):
         turn.say("visitas.mantida")
+        turn.resolved()
         return CLOSING
     _record_change(turn, {"action": "cancel"})
     turn.say("visitas.cancelada", protocolo=_protocol_of(turn))

@@ -338,6 +338,22 @@ def test_the_greeting_of_a_customer_told_mentions_the_outage(client, zapi, ops, 
     assert not says(Chat(client, zapi, ANA_PHONE).say("oi"), "massiva.saudacao")
 
 
+def test_a_phone_on_record_in_the_area_hears_of_the_outage_at_the_greeting(client, zapi, ops):
+    outage = ops("POST", "/admin/outages", json=PAULISTA_OUTAGE).get_json()
+    on_record = Chat(client, zapi, MARIA_PHONE)  # on record, CEP 01310-100
+    elsewhere = Chat(client, zapi, ANA_PHONE)  # on record, CEP 01415-000
+
+    answer = on_record.say("oi")
+
+    assert says(answer, "massiva.saudacao_area", mensagem=PAULISTA_OUTAGE["message"])
+    assert shows_menu(answer, "principal")
+    assert not says(elsewhere.say("oi"), "massiva.saudacao_area")
+    zapi.take()
+    ended = ops("DELETE", f"/admin/outages/{outage['id']}").get_json()
+    assert ended["customers_told"] == 1
+    assert [message.body["phone"] for message in zapi.sent] == [MARIA_PHONE]
+
+
 def test_an_ended_outage_is_not_mentioned_any_more(client, zapi, ops, clock):
     outage = ops("POST", "/admin/outages", json=PAULISTA_OUTAGE).get_json()
     maria = Chat(client, zapi, MARIA_PHONE)
