@@ -24,6 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import admin
 import content
+import painel
 import rate_limits
 import redis_store
 import security
@@ -177,6 +178,7 @@ def create_app(
     limiter = rate_limits.install(app, config)
     admin.install(app, limiter)
     simulator.install(app, limiter, config)
+    painel.install(app, limiter, config)
     app.register_error_handler(HTTPException, _http_error)
     if config.sender_mode == "thread":
         theo.deliverer.start()

@@ -97,6 +97,8 @@ class Config:
     # LGPD: distinct CPF/CNPJ one phone may look up a day, and wrong CEP answers allowed.
     lookups_per_phone_per_day: int = 5
     identity_failures_per_day: int = 3
+    # How long a sign-in on the ops page (/painel) lasts.
+    painel_session_hours: int = 12
 
     @property
     def console_mode(self) -> bool:
@@ -186,6 +188,7 @@ POSITIVE = (
     "rate_limit_per_minute", "records_retention_days", "sender_concurrency", "send_retry_hours",
     "send_retry_first_seconds", "send_retry_max_seconds", "sends_per_phone_per_minute",
     "lookups_per_phone_per_day", "identity_failures_per_day", "ixc_timeout_seconds",
+    "painel_session_hours",
 )  # fmt: skip
 NOT_NEGATIVE = (
     "trusted_proxy_hops", "zapi_retries", "request_deadline_business_days",
