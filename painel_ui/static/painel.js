@@ -93,7 +93,7 @@ function requestRow(item) {
   const row = document.createElement("tr");
   row.dataset.protocol = item.protocol;
   cell(row, item.protocol, "mono");
-  cell(row, item.type_label || item.type || item.kind);
+  cell(row, item.type);
   cell(row, when(item.created_at));
   cell(row, contactOf(item));
   cell(row, detailsOf(item), "details");
@@ -180,7 +180,7 @@ function handoffRow(item) {
   const row = document.createElement("tr");
   cell(row, item.phone, "mono");
   cell(row, item.protocol, "mono");
-  cell(row, when(item.since || item.updated_at));
+  cell(row, when(item.last_activity));
   cell(row, "").appendChild(button("Devolver ao Theo", async () => {
     await api("POST", "/admin/handoffs/" + encodeURIComponent(item.phone) + "/release");
     row.remove();
