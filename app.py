@@ -27,6 +27,7 @@ import admin_stats
 import content
 import metrics
 import ops_api
+import painel
 import rate_limits
 import redis_store
 import security
@@ -195,6 +196,7 @@ def create_app(
     admin_stats.install(app, limiter)
     metrics.install(app, limiter, theo.bot.metrics)
     simulator.install(app, limiter, config)
+    painel.install(app, limiter, config)
     app.register_error_handler(HTTPException, _http_error)
     app.before_request(_tag_request)
     app.after_request(_echo_request_id)

@@ -119,6 +119,8 @@ class Config:
     due_days: str = "5,10,15,20,25"
     unlock_wait_minutes: int = 30
     boleto_clearing_business_days: int = 3
+    # How long a sign-in on the ops page (/painel) lasts.
+    painel_session_hours: int = 12
 
     @property
     def console_mode(self) -> bool:
@@ -214,6 +216,7 @@ POSITIVE = (
     "send_retry_first_seconds", "send_retry_max_seconds", "sends_per_phone_per_minute",
     "lookups_per_phone_per_day", "identity_failures_per_day", "ixc_timeout_seconds",
     "unlock_wait_minutes", "boleto_clearing_business_days",
+    "painel_session_hours",
 )  # fmt: skip
 NOT_NEGATIVE = (
     "trusted_proxy_hops", "zapi_retries", "request_deadline_business_days",

@@ -16,13 +16,16 @@ import json
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, jsonify, request
+from flask import Flask, Response, abort, current_app, jsonify, request, session
+from flask_wtf.csrf import validate_csrf
 from gunicorn import glogging
 from werkzeug.exceptions import HTTPException
+from wtforms.validators import ValidationError
 
 from config import Config
 from inbound import PayloadError
@@ -39,6 +42,8 @@ _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 SECRET_VARIABLES = (
     "WEBHOOK_SECRET", "ZAPI_TOKEN", "ZAPI_CLIENT_TOKEN", "ADMIN_TOKEN", "METRICS_TOKEN",
 )  # fmt: skip
+# Session key of the ops page: when ADMIN_TOKEN was given there (epoch seconds).
+PAINEL_SIGNED_IN = "painel_since"
 _MIN_MASKED_CHARS = 8  # shorter "secrets" would mask ordinary words in log lines
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -173,9 +178,32 @@ def token_refusal(*fields: str) -> tuple[Response, int, dict[str, str]] | None:
         abort(404)
     if same_secret(_bearer_token(), expected):
         return None
+    if "admin_token" in fields and painel_signed_in():
+        return _csrf_refusal()  # the ops page, signed in with ADMIN_TOKEN (painel.py)
     log.warning("refused %s: missing or wrong token", request.endpoint)
     body = jsonify(error="unauthorized", detail="token ausente ou inválido")
     return body, 401, {"WWW-Authenticate": 'Bearer realm="theo"'}
+
+
+def painel_signed_in() -> bool:
+    """True when this request carries a live session of the ops page (painel.py)."""
+    if not _config().admin_token:
+        return False
+    since = session.get(PAINEL_SIGNED_IN)
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    return isinstance(since, (int, float)) and 0 <= time.time() - since <= lifetime
+
+
+def _csrf_refusal() -> tuple[Response, int] | None:
+    """A cookie alone never changes anything: changes also bear the page's CSRF token."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except ValidationError as problem:
+        log.warning("painel change refused: %s", problem)
+        return jsonify(error="csrf", detail="sessão do painel expirada: recarregue a página"), 400
+    return None
 
 
 def _bearer_token() -> str:
