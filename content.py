@@ -62,6 +62,14 @@ def _lookup(key: str) -> object:
     return node
 
 
+def table(key: str) -> dict[str, str]:
+    """The sentences of one table ("alerta.tipos"), by name; {} when there is none."""
+    node = find(_messages(), key)
+    if not isinstance(node, dict):
+        return {}
+    return {name: value for name, value in node.items() if isinstance(value, str)}
+
+
 def has(key: str) -> bool:
     """Whether the content file holds the sentence `key` (optional sentences, e.g. help)."""
     try:

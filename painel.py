@@ -34,6 +34,7 @@ from flask_limiter import Limiter
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
+import content
 import security
 from config import Config
 from rate_limits import ADMIN_LIMIT
@@ -76,8 +77,14 @@ def page() -> Any:
     """The panel when signed in, else the sign-in form."""
     if not security.painel_signed_in():
         return render_template("painel_entrar.html", csrf_token=generate_csrf(), error=None)
-    kinds = [{"value": kind, "label": kind} for kind in REQUEST_KINDS]
-    return render_template("painel.html", csrf_token=generate_csrf(), kinds=kinds)
+    # The names the team alerts use (content/messages.toml), shared with the page.
+    labels = {
+        "types": content.table("alerta.tipos"),
+        "fields": content.table("alerta.campos"),
+        "flows": content.table("estatisticas.fluxos"),
+    }
+    kinds = [{"value": kind, "label": labels["types"].get(kind, kind)} for kind in REQUEST_KINDS]
+    return render_template("painel.html", csrf_token=generate_csrf(), kinds=kinds, labels=labels)
 
 
 @blueprint.post("/entrar")

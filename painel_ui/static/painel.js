@@ -4,6 +4,8 @@
 
 const CSRF = document.querySelector('meta[name="csrf-token"]').content;
 const PAGE_SIZE = 50;
+// pt-BR names of request types and detail fields, from content/messages.toml.
+const LABELS = JSON.parse(document.body.dataset.labels || "{}");
 let requestsCursor = null;
 
 function $(selector) {
@@ -16,6 +18,10 @@ function cell(row, text, className) {
   if (className) td.className = className;
   row.appendChild(td);
   return td;
+}
+
+function nameOf(group, key) {
+  return (LABELS[group] || {})[key] || key;
 }
 
 function when(iso) {
@@ -85,7 +91,7 @@ function detailsOf(item) {
   const skip = new Set(["name", "address", "cep"]);
   return Object.entries(item.details || {})
     .filter(([key, value]) => !skip.has(key) && value !== "" && value != null)
-    .map(([key, value]) => key + ": " + (typeof value === "object" ? JSON.stringify(value) : value))
+    .map(([key, value]) => nameOf("fields", key) + ": " + (typeof value === "object" ? JSON.stringify(value) : value))
     .join("; ");
 }
 
@@ -93,7 +99,7 @@ function requestRow(item) {
   const row = document.createElement("tr");
   row.dataset.protocol = item.protocol;
   cell(row, item.protocol, "mono");
-  cell(row, item.type);
+  cell(row, nameOf("types", item.type));
   cell(row, when(item.created_at));
   cell(row, contactOf(item));
   cell(row, detailsOf(item), "details");
@@ -209,7 +215,7 @@ function bar(flow, figures, widest) {
   line.className = "bar-line";
   const label = document.createElement("span");
   label.className = "bar-label";
-  label.textContent = flow;
+  label.textContent = nameOf("flows", flow);
   line.appendChild(label);
   const track = document.createElement("span");
   track.className = "bar-track";
@@ -245,7 +251,7 @@ async function loadStats(event) {
   $("#stats-chart").replaceChildren(...flows.map(([flow, figures]) => bar(flow, figures, widest)));
   $("#stats tbody").replaceChildren(...flows.map(([flow, figures]) => {
     const row = document.createElement("tr");
-    cell(row, flow);
+    cell(row, nameOf("flows", flow));
     for (const key of ["started", "resolved", "handed_over", "abandoned"]) cell(row, figures[key] || 0, "number");
     cell(row, stopsOf(figures));
     return row;
