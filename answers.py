@@ -433,7 +433,7 @@ def yes_no(turn: Turn) -> bool:
     if sure:
         return answer
     raise Unsure(
-        content.text("geral.confirmar", pergunta=content.text(f"curta.{turn.state}")),
+        content.text("geral.confirmar", pergunta=content.lower_first(f"curta.{turn.state}")),
         [content.text("geral.sim"), content.text("geral.nao")],
         [True, False],
     )

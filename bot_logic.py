@@ -268,22 +268,24 @@ class BotLogic:
         A phone on record is matched by the installation CEP; it is then counted as told
         (it gets the "service is back" message). Only the area is said: no account data.
         """
-        key, outage = "massiva.saudacao", self.outages.told_about(turn.message.phone, turn.now)
+        phone = turn.message.phone
+        key, outage = "massiva.saudacao", self.outages.told_about(phone, turn.now)
         if outage is None:
-            key, outage = "massiva.saudacao_area", self._outage_of_phone(turn)
+            key, outage = "massiva.saudacao_area", self.outage_for_phone(phone, turn.now)
             if outage is None:
                 return ""
-            self.outages.note_told(outage, turn.message.phone, turn.now)
+            self.outages.note_told(outage, phone, turn.now)
         forecast = describe_moment(outage.expected_end.astimezone(turn.now.tzinfo), turn.now)
         return "\n\n" + content.text(key, mensagem=outage.message, previsao=forecast)
 
-    def _outage_of_phone(self, turn: Turn) -> Outage | None:
+    def outage_for_phone(self, phone: str, now: datetime) -> Outage | None:
+        """An outage over the address of a customer with this phone on record, if any."""
         try:
-            customers = self.business.customers_by_phone(turn.message.phone)
+            customers = self.business.customers_by_phone(phone)
         except BackendUnavailable:
             return None  # a greeting never waits on the provider's system
         for customer in customers:
-            outage = self.outages.for_cep(customer.cep, turn.now)
+            outage = self.outages.for_cep(customer.cep, now)
             if outage is not None:
                 return outage
         return None

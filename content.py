@@ -70,6 +70,18 @@ def table(key: str) -> dict[str, str]:
     return {name: value for name, value in node.items() if isinstance(value, str)}
 
 
+def lower_first(key: str) -> str:
+    """The sentence `key` to go inside another ("Só pra confirmar: o modem ligou?").
+
+    The short questions start with a capital because they are also said on their own.
+    """
+    sentence = text(key)
+    first = next((i for i, ch in enumerate(sentence) if ch.isalpha()), None)
+    if first is None:
+        return sentence
+    return sentence[:first] + sentence[first].lower() + sentence[first + 1 :]
+
+
 def has(key: str) -> bool:
     """Whether the content file holds the sentence `key` (optional sentences, e.g. help)."""
     try:

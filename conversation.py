@@ -30,6 +30,7 @@ from sessions import Session
 
 if TYPE_CHECKING:
     from bot_logic import BotLogic
+    from records import RecordedRequest
 
 log = logging.getLogger("theo.bot")
 
@@ -93,13 +94,13 @@ class Turn:
         """Queue the sentence `key` as one WhatsApp message."""
         self.out.append(Reply(content.text(key, **values)))
 
-    def record(self, kind: str, details: dict, *, outcome: bool = True) -> None:
+    def record(self, kind: str, details: dict, *, outcome: bool = True) -> RecordedRequest:
         """Record a request under the conversation's protocol (stored before we confirm it).
 
         The request is the flow's outcome (a handoff hands it over, any other resolves
         it) unless `outcome` is False (a note for the team, the flow goes on).
         """
-        self.bot.records.record(
+        request = self.bot.records.record(
             kind, self.data["protocol"], self.message.phone, details, now=self.now
         )
         log.info("recorded %s under protocol %s", kind, self.data["protocol"])
@@ -107,6 +108,7 @@ class Turn:
             self.bot.metrics.handoffs.inc()
         if outcome:
             flow_stats.mark(self.data, HANDED_OVER if kind == "handoff" else RESOLVED)
+        return request
 
     def resolved(self) -> None:
         """The flow reached its outcome without a request (invoices sent, problem solved)."""

@@ -391,6 +391,15 @@ class RecordsStore:
         )
         return self._fetch(query)
 
+    def amend(self, request_id: int, details: dict) -> None:
+        """Replace the details of a request just recorded (more the customer told about it)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(requests_table)
+                .where(requests_table.c.id == request_id)
+                .values(details=dict(details))
+            )
+
     def requests_for_customer(
         self, customer_id: str, kinds: tuple[str, ...], since: datetime
     ) -> list[RecordedRequest]:

@@ -231,6 +231,12 @@ def send_note(turn: Turn, item: dict) -> str:
 
 
 # --- Card or debit --------------------------------------------------------------------
+def card_in_passing(turn: Turn) -> bool:
+    """Mid-flow: the same short answer; the engine asks the flow's question again."""
+    turn.say("cobranca.cartao")
+    return True
+
+
 def enter_card(turn: Turn) -> str:
     """A short answer from content: how card and automatic debit work here."""
     turn.say("cobranca.cartao")
@@ -267,4 +273,7 @@ FLOW = Flow(
         nlu.NOTA_FISCAL: enter_note,
         nlu.PAGAMENTO_CARTAO: enter_card,
     },
+    # "aceita cartão?" asked while giving the CPF for the boleto: answered, then the
+    # question again, instead of leaving the flow the customer is in.
+    asides={nlu.PAGAMENTO_CARTAO: card_in_passing},
 )

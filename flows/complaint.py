@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import content
 import understanding as nlu
-from answers import yes_no
+from answers import answers, yes_no
 from conversation import Flow, Invalid, Step, Turn, say_text, yes_no_step
 from flows.attendant import handoff
 from flows.boleto import CLOSING
@@ -22,6 +22,7 @@ COMPLAINT_DESCRIBE = "complaint_describe"
 COMPLAINT_ATTENDANT = "complaint_attendant"
 TOLD_ENOUGH_WORDS = 6  # "vcs são uma vergonha" says how, not what happened: ask for it
 KEPT_CHARS = 1000
+MORE_WORDS = 4  # fewer words at the attendant question are an answer, not more complaint
 # Named with a complaint, these are what the complaint is about, not a request to start:
 # the recorded complaint and the attendant cover them ("o técnico não veio").
 NOT_GONE_ON = frozenset({nlu.ATENDENTE, nlu.FAQ, nlu.SUPORTE, nlu.OUTRO_PROBLEMA})
@@ -54,7 +55,23 @@ def record(turn: Turn) -> None:
         "customer": turn.data.get("customer_id", ""),
         "description": " / ".join(said)[:KEPT_CHARS],
     }
-    turn.record("complaint", details)
+    recorded = turn.record("complaint", details)
+    turn.data["complaint"] = {"id": recorded.id, "details": details}
+
+
+def adds_to_complaint(turn: Turn) -> bool:
+    """More about the same complaint instead of a yes/no: kept on the same request."""
+    complaint = turn.data.get("complaint")
+    if complaint is None or answers().plain_answer(turn.text):
+        return False
+    words = len(nlu.normalize(turn.text).split())
+    intent = nlu.detect_intent(turn.text)
+    if words < MORE_WORDS or intent not in (None, nlu.RECLAMACAO):
+        return False
+    details = complaint["details"]
+    details["description"] = f"{details['description']} / {scrub(turn.text)[:300]}"[:KEPT_CHARS]
+    turn.bot.records.amend(complaint["id"], details)
+    return True
 
 
 def record_complaint(turn: Turn) -> str:
@@ -69,7 +86,11 @@ def record_complaint(turn: Turn) -> str:
 
 
 def handle_attendant(turn: Turn) -> str:
-    """Yes: the attendant flow (it knows the hours); no: the closing."""
+    """Yes: the attendant flow (it knows the hours); no: the closing; more words: kept."""
+    if adds_to_complaint(turn):
+        turn.say("reclamacao.anotado", protocolo=turn.data["protocol"])
+        turn.data["brief"] = True  # the question again, short
+        return COMPLAINT_ATTENDANT
     if yes_no(turn):
         return handoff(turn, "complaint")
     turn.say("reclamacao.sem_atendente")

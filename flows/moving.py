@@ -7,15 +7,17 @@ to the contract (the provider's policy, in content/messages.toml).
 
 from __future__ import annotations
 
+import re
+
 import content
 import understanding as nlu
 from answers import read_option
 from business_data import Customer
 from conversation import Flow, Invalid, Step, Turn, ask_menu, choice, say_text
-from documents import format_cep
+from documents import fold, format_cep
 from flows.boleto import CLOSING
 from flows.identify import START, document_step, holder_only, with_customer
-from flows.sales import carries_cep, read_cep
+from flows.sales import CEP_STATES, carries_cep, read_cep
 from flows.support import PERIODS
 from privacy import scrub
 
@@ -23,6 +25,9 @@ MOVE_DOCUMENT = "move_document"
 MOVE_CEP = "move_cep"
 MOVE_ADDRESS = "move_address"
 MOVE_PERIOD = "move_period"
+
+
+NO_NUMBER = re.compile(r"\bs\s*/\s*n(o|º)?\b|\bsem\s+(o\s+)?numero\b")
 
 
 def enter_move(turn: Turn) -> str:
@@ -56,6 +61,9 @@ def handle_move_cep(turn: Turn) -> str:
 def handle_move_address(turn: Turn) -> str:
     """Keep the number and complement (free text), then ask the period."""
     address = turn.text.strip()
+    # "sim", "ok", "blz" are no street number: an address has a number, or says it has none.
+    if not (any(ch.isdigit() for ch in address) or NO_NUMBER.search(fold(address))):
+        raise Invalid(content.text("mudanca.endereco_vazio"), may_jump=False)
     if len(address) < 1 or not any(ch.isalnum() for ch in address):
         raise Invalid(content.text("mudanca.endereco_vazio"))
     turn.data["move_address"] = scrub(address)
@@ -88,6 +96,8 @@ FLOW = Flow(
             handle_move_cep,
             back=START,
             answer_in_request=carries_cep,
+            # "não sei o CEP" names a CEP, not the coverage check: it stays in the move.
+            same_question=CEP_STATES,
         ),
         MOVE_ADDRESS: Step(
             say_text("mudanca.pedir_numero"), handle_move_address, back=MOVE_CEP, free_text=True

@@ -55,8 +55,11 @@ def _plan_action_for(turn: Turn, customer: Customer) -> str:
     """Show the account found, then confirm the cancellation or list the plans."""
     confirm_account(turn, customer)
     if turn.data.get("plan_action") == "cancel":
-        if any(asks_fee(said) for said in [*turn.data.get("said", [])[-3:], turn.text]):
-            say_loyalty(turn, customer)  # "qual o valor da multa?": answered before confirming
+        asked = any(asks_fee(said) for said in [*turn.data.get("said", [])[-3:], turn.text])
+        if asked or in_loyalty(turn, customer):
+            # "qual o valor da multa?" is answered, and a fee still running is always said,
+            # before the customer confirms.
+            say_loyalty(turn, customer)
         return CANCEL_CONFIRM
     if not turn.bot.business.plans_for_cep(customer.cep):
         turn.say("plano.sem_planos")
@@ -100,8 +103,21 @@ def handle_cancel_confirm(turn: Turn) -> str:
     return CLOSING
 
 
+def in_loyalty(turn: Turn, customer: Customer) -> bool:
+    """The loyalty period of the contract is still running."""
+    return customer.loyalty_end is not None and customer.loyalty_end >= turn.now.date()
+
+
 def handle_cancel_reason(turn: Turn) -> str:
-    """Record the cancellation request, with the reason unless skipped or withdrawn."""
+    """Record the cancellation request, with the reason unless skipped or withdrawn.
+
+    A question about the fee is no reason: it is answered and the cancellation confirmed
+    again, so nobody cancels without knowing what it costs.
+    """
+    customer = known_customer(turn)
+    if customer is not None and asks_fee(turn.text):
+        say_loyalty(turn, customer)
+        return CANCEL_CONFIRM
     if read_hints(answers().words(CANCEL_CONFIRM), turn.text) == (False, True):
         turn.say("plano.cancelamento_desistiu")  # "mudei de ideia, não quero mais cancelar"
         turn.resolved()

@@ -29,6 +29,7 @@ from flows.attendant import handoff
 from flows.boleto import CLOSING, send_invoices
 from flows.identify import START, document_step, holder_only, known_customer, with_customer
 from hours import describe_moment
+from outages import Outage
 from privacy import scrub
 
 log = logging.getLogger("theo.bot")
@@ -60,6 +61,10 @@ def enter_no_internet(turn: Turn) -> str:
 
 def enter_outage_status(turn: Turn) -> str:
     """ "Vai voltar quando?": an outage in the customer's area is told; else "sem internet"."""
+    # The notice names only the area: a phone on record is answered without identifying.
+    outage = turn.bot.outage_for_phone(turn.message.phone, turn.now)
+    if outage is not None:
+        return tell_outage(turn, outage)
     turn.data["asked_outage"] = True
     return enter_no_internet(turn)
 
@@ -111,6 +116,11 @@ def account_state(turn: Turn, customer: Customer) -> str | None:
         if turn.data.pop("asked_outage", False):
             turn.say("massiva.nenhuma")  # "vai voltar quando?" with nothing registered
         return None
+    return tell_outage(turn, outage)
+
+
+def tell_outage(turn: Turn, outage: Outage) -> str:
+    """The outage's notice and forecast; the customer is counted as told (and told when back)."""
     forecast = outage.expected_end.astimezone(turn.now.tzinfo)
     late = forecast <= turn.now
     key = "suporte.manutencao_atrasada" if late else "suporte.manutencao"

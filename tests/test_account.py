@@ -87,6 +87,35 @@ def test_cancellation_answers_the_fee_before_confirming(ana):
     assert says(ana.say("nao, deixa"), "plano.cancelamento_desistiu")
 
 
+def test_a_running_loyalty_fee_is_said_before_confirming_unasked(ana):
+    ana.say("quero cancelar a internet")
+    answer = ana.say("1")  # the account found by the number
+
+    assert says(answer, "conta.fidelidade_com_multa", multa="R$ 240,00")
+    assert says(answer, "plano.confirmar_cancelamento")
+
+
+def test_an_ended_loyalty_is_not_said_unasked(client, zapi):
+    maria = Chat(client, zapi, "5511912340001")  # loyalty already over
+    maria.say("quero cancelar")
+    answer = maria.say("1")
+    assert says(answer, "plano.confirmar_cancelamento")
+    assert not says(answer, "conta.fidelidade_encerrada")
+
+
+def test_the_fee_asked_instead_of_a_reason_is_answered_not_recorded(ana):
+    ana.say("quero cancelar a internet")
+    ana.say("1")
+    ana.say("sim")
+    assert ana.state() == "cancel_reason"
+
+    answer = ana.say("quanto é a multa?")
+
+    assert says(answer, "conta.fidelidade_com_multa", multa="R$ 240,00")
+    assert ana.state() == "cancel_confirm"
+    assert [r for r in ana.records() if r.kind == "cancellation"] == []
+
+
 def test_cancel_with_the_fee_in_the_document_message(stranger):
     stranger.say("cancelar")
     stranger.say("1")
@@ -239,3 +268,38 @@ def test_move_with_a_wrong_cep_asks_again(chat):
     chat.say("1")
     answer = chat.say("123")
     assert says(answer, "mudanca.pedir_cep") or says(answer, "vendas.precisa_cep")
+
+
+@pytest.mark.parametrize("unsure", ["nao sei o cep", "nao lembro o cep de la", "q cep?"])
+def test_not_knowing_the_new_cep_stays_in_the_move(chat, unsure):
+    chat.say("vou me mudar, quero levar a internet")
+    chat.say("1")
+    assert chat.state() == "move_cep"
+
+    chat.say(unsure)
+
+    assert chat.state() == "move_cep"
+    assert says(chat.say("01415-000"), "mudanca.coberto")
+
+
+@pytest.mark.parametrize("not_an_address", ["sim", "ok", "blz"])
+def test_a_yes_is_not_taken_as_the_new_address(chat, not_an_address):
+    chat.say("mudança de endereço")
+    chat.say("1")
+    chat.say("01415-000")
+
+    answer = chat.say(not_an_address)
+
+    assert says(answer, "mudanca.endereco_vazio")
+    assert chat.state() == "move_address"
+
+
+@pytest.mark.parametrize(
+    "address", ["120 apto 31", "casa 2 fundos", "s/n, lote da esquina", "sem numero"]
+)
+def test_the_new_address_is_kept(chat, address):
+    chat.say("mudança de endereço")
+    chat.say("1")
+    chat.say("01415-000")
+    chat.say(address)
+    assert chat.state() == "move_period"

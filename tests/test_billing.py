@@ -184,6 +184,19 @@ def test_card_or_debit_gets_a_short_answer(maria, phrasing):
     assert maria.records() == []
 
 
+def test_card_asked_while_giving_the_cpf_keeps_the_boleto_flow(client, zapi):
+    stranger = Chat(client, zapi, "5511987650033")  # not on record: the CPF is asked
+    stranger.say("segunda via do boleto")
+    assert stranger.state() == "boleto_document"
+
+    answer = stranger.say("ah e aceita cartao?")
+
+    assert says(answer, "cobranca.cartao")
+    assert stranger.state() == "boleto_document"  # the CPF question again, not the closing
+    stranger.say(MARIA_CPF)
+    assert stranger.state() != "boleto_document"
+
+
 @pytest.mark.parametrize(
     ("phrasing", "state"),
     [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import understanding as nlu
+from conftest import says
 
 
 @pytest.mark.parametrize(
@@ -66,6 +67,23 @@ def test_declining_the_attendant_closes_politely(chat):
     chat.say("nao precisa")
     assert chat.said("reclamacao.sem_atendente")
     assert chat.state() == "anything_else"
+
+
+def test_more_words_at_the_attendant_question_go_into_the_same_complaint(chat):
+    chat.say("quero fazer uma reclamação")
+    chat.say("me trataram mal na loja e ninguem me explica nada")
+    assert chat.state() == "complaint_attendant"
+
+    answer = chat.say("e ainda a moça do caixa riu da minha cara, um absurdo")
+
+    assert says(answer, "reclamacao.anotado")
+    assert not says(answer, "reclamacao.sinto_muito")  # no second apology
+    [complaint] = chat.records()  # one complaint, with both messages
+    assert "riu da minha cara" in complaint.details["description"]
+    assert "trataram mal" in complaint.details["description"]
+    assert chat.state() == "complaint_attendant"
+    chat.say("nao")
+    assert chat.said("reclamacao.sem_atendente")
 
 
 def test_a_long_first_message_is_recorded_at_once(chat):

@@ -76,7 +76,8 @@ def test_mixed_hints_ask_to_confirm_and_the_pick_goes_on(chat):
 
     answer = chat.say("ta tudo verde mas a pon ta piscando")
 
-    assert content.text("geral.confirmar", pergunta=short("red_light")) in answer
+    question = content.lower_first("curta.red_light")  # inside the sentence: lowercase
+    assert content.text("geral.confirmar", pergunta=question) in answer
     assert chat.state() == "confirm"
     assert strikes(chat) == 0
     chat.say("1")

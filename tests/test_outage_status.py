@@ -67,12 +67,24 @@ def app(config, clock, zapi):
 
 def test_an_outage_in_the_area_is_told_after_identifying(client, zapi):
     client.post("/admin/outages", json=OUTAGE, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
-    chat = Chat(client, zapi, MARIA_PHONE)
+    chat = Chat(client, zapi, "5511987650044")  # no phone on record: the CPF first
 
     assert says(chat.say("oi, vai voltar quando??"), "documento.pedir_suporte")
     answer = chat.say(MARIA_CPF)
 
     assert says(answer, "suporte.manutencao", mensagem=OUTAGE["message"], previsao="hoje às 16h")
+    assert chat.records() == []
+
+
+@pytest.mark.parametrize("asked", ["vai voltar quando??", "oi, é manutenção?", "qnd volta a net"])
+def test_a_phone_on_record_in_the_area_is_told_at_once(client, zapi, asked):
+    client.post("/admin/outages", json=OUTAGE, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    chat = Chat(client, zapi, MARIA_PHONE)  # on record, CEP 01310-100
+
+    answer = chat.say(asked)
+
+    assert says(answer, "suporte.manutencao", mensagem=OUTAGE["message"])
+    assert not says(answer, "documento.pedir_suporte")
     assert chat.records() == []
 
 
