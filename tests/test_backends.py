@@ -338,6 +338,71 @@ def test_ixc_a_passing_500_is_retried_without_the_customer_noticing(ixc_app, zap
     assert says(chat.say(MARIA_CPF), "boleto.varias_faturas")
 
 
+# --- IXC: the WhatsApp number, open visits, loyalty ---------------------------------------
+@pytest.mark.parametrize("request_text", ["tenho fidelidade?", "qto é a multa pra cancelar"])
+def test_ixc_loyalty_for_the_account_found_by_the_number(ixc_app, zapi, request_text):
+    ana = Chat(ixc_app.test_client(), zapi, PAULISTA_PHONE)
+
+    answer = ana.say(request_text)
+    assert says(answer, "identidade_numero.um") and "Ana Beatriz" not in answer
+    answer = ana.say("1")
+
+    assert says(answer, "conta.resumo", plano="300 MEGA", valor="R$ 89,90")
+    # IXC keeps the loyalty end, not the fee: the fee is never invented.
+    assert says(answer, "conta.fidelidade_multa_desconhecida", data="30/06/2027")
+
+
+def test_ixc_loyalty_over_and_no_loyalty_data(ixc_app, zapi, ixc):
+    maria = Chat(ixc_app.test_client(), zapi, MARIA_PHONE)
+    maria.say("quanto eu pago?? e a fidelidade")
+    assert says(maria.say("sim"), "conta.fidelidade_encerrada", data="10/03/2026")
+
+    contract = ixc.record("cliente_contrato", contract_id("CLI-000245"))
+    contract.update(fidelidade="0", data_expiracao="0000-00-00")
+    bakery = Chat(ixc_app.test_client(), zapi, "5511912340004")
+    bakery.say("tem fidelidade no meu contrato?")
+    assert says(bakery.say("1"), "conta.fidelidade_desconhecida")
+
+
+@pytest.mark.parametrize(
+    "request_text", ["o técnico vem que horas?", "a visita ta marcada pra qnd?", "cade o tecnico"]
+)
+def test_ixc_open_visit_of_the_erp(ixc_app, zapi, ixc, request_text):
+    ana = Chat(ixc_app.test_client(), zapi, PAULISTA_PHONE)
+    ana.say(request_text)
+
+    answer = ana.say("1")
+
+    assert says(answer, "visitas.situacao") and "26/11/2026" in answer
+    assert ixc.calls("su_oss_chamado")
+
+
+def test_ixc_no_open_visit(ixc_app, zapi):
+    maria = Chat(ixc_app.test_client(), zapi, MARIA_PHONE)
+    maria.say("o tecnico nao veio")
+
+    assert says(maria.say("1"), "visitas.nenhuma_aberta")
+
+
+def test_ixc_phone_not_on_record_asks_the_document(ixc_app, zapi, ixc):
+    stranger = Chat(ixc_app.test_client(), zapi, CUSTOMER_PHONE)
+
+    answer = stranger.say("tenho fidelidade?")
+
+    assert not says(answer, "identidade_numero.um")
+    assert says(answer, "conta.pedir_documento")
+    assert ixc.calls("cliente")  # asked, and nobody had the number
+
+
+def test_ixc_number_without_the_ninth_digit_and_stored_as_typed(ixc_app, zapi, ixc):
+    client = ixc.record("cliente", "388")
+    client.update(telefone_celular="", whatsapp="", fone="+55 (11) 1234-0003")
+    ana = Chat(ixc_app.test_client(), zapi, "551112340003")  # an old WhatsApp id
+    ana.say("qual meu plano")
+
+    assert says(ana.say("sim"), "conta.resumo", plano="300 MEGA")
+
+
 # --- Spreadsheets imported into the database ------------------------------------------------
 def test_csv_backend_answers_from_the_imported_spreadsheets(tmp_path, clock, zapi):
     from pathlib import Path
