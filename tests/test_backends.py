@@ -10,6 +10,7 @@ import base64
 import dataclasses
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from app import create_app
 from business_data import BackendUnavailable, Customer, Invoice, load_business_data
 from config import ConfigError, load_config
 from conftest import CUSTOMER_PHONE, MARIA_PHONE, Chat, says, shows_menu, zapi_config
+from csv_import import import_csv
 from ixc_fake import TOKEN, FakeIxcServer, contract_id
 
 MARIA_CPF = "529.982.247-25"
@@ -404,22 +406,23 @@ def test_ixc_number_without_the_ninth_digit_and_stored_as_typed(ixc_app, zapi, i
 
 
 # --- Spreadsheets imported into the database ------------------------------------------------
-def test_csv_backend_answers_from_the_imported_spreadsheets(tmp_path, clock, zapi):
-    from pathlib import Path
+CSV_FOLDER = Path(__file__).parent / "fixtures" / "csv"
+CSV_FILES = [("plans", "planos"), ("coverage", "cobertura"), ("customers", "clientes")]
 
-    from csv_import import import_csv
 
+@pytest.fixture
+def csv_app(tmp_path, clock):
     config = zapi_config(tmp_path / "theo.sqlite3", business_backend="csv")
     app = create_app(config, clock=clock)
     engine = app.extensions["theo"].records.engine
-    folder = Path(__file__).parent / "fixtures" / "csv"
-    for kind, name in [
-        ("plans", "planos"),
-        ("coverage", "cobertura"),
-        ("customers", "clientes"),
-        ("invoices", "faturas"),
-    ]:
-        assert import_csv(engine, kind, folder / f"{name}.csv").ok
+    for kind, name in [*CSV_FILES, ("invoices", "faturas")]:
+        assert import_csv(engine, kind, CSV_FOLDER / f"{name}.csv").ok
+    yield app
+    app.extensions["theo"].records.dispose()
+
+
+def test_csv_backend_answers_from_the_imported_spreadsheets(csv_app, zapi):
+    app = csv_app
     chat = Chat(app.test_client(), zapi, MARIA_PHONE)
     chat.say("oi")
     chat.say("segunda via")
@@ -432,4 +435,33 @@ def test_csv_backend_answers_from_the_imported_spreadsheets(tmp_path, clock, zap
     plans = chat.say("quero mudar de plano")  # her phone is on the imported record
     assert "1 Giga" in plans
     assert chat.state() == "change_choice"
-    app.extensions["theo"].records.dispose()
+
+
+@pytest.mark.parametrize("request_text", ["tenho fidelidade?", "qto é a multa pra cancelar"])
+def test_csv_loyalty_for_the_account_found_by_the_number(csv_app, zapi, request_text):
+    ana = Chat(csv_app.test_client(), zapi, PAULISTA_PHONE)
+
+    assert says(ana.say(request_text), "identidade_numero.um")
+    answer = ana.say("1")
+
+    assert says(answer, "conta.fidelidade_com_multa", data="30/06/2027", multa="R$ 240,00")
+
+
+def test_csv_without_loyalty_columns_and_an_unknown_number(csv_app, zapi, tmp_path):
+    lines = (CSV_FOLDER / "clientes.csv").read_text(encoding="utf-8").splitlines()
+    old = tmp_path / "clientes.csv"
+    old.write_text("\n".join(";".join(line.split(";")[:8]) for line in lines), encoding="utf-8")
+    assert import_csv(csv_app.extensions["theo"].records.engine, "customers", old).ok
+
+    ana = Chat(csv_app.test_client(), zapi, PAULISTA_PHONE)
+    ana.say("tenho fidelidade?")
+    assert says(ana.say("1"), "conta.fidelidade_desconhecida")
+    stranger = Chat(csv_app.test_client(), zapi, CUSTOMER_PHONE)
+    assert not says(stranger.say("tenho fidelidade?"), "identidade_numero.um")
+
+
+def test_csv_visits_are_theos_own(csv_app, zapi):
+    ana = Chat(csv_app.test_client(), zapi, PAULISTA_PHONE)
+    ana.say("o tecnico vem que horas?")
+
+    assert says(ana.say("1"), "visitas.nenhuma_aberta")  # the spreadsheets carry no orders
