@@ -278,6 +278,8 @@ class BotLogic:
         return "\n\n" + content.text(key, mensagem=outage.message, previsao=forecast)
 
     def _outage_of_phone(self, turn: Turn) -> Outage | None:
+        if not self.outages.listed(only_active=True, limit=1):
+            return None  # no outage at all: spare the ERP a phone lookup on every greeting
         try:
             customers = self.business.customers_by_phone(turn.message.phone)
         except BackendUnavailable:

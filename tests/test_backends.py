@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ import pytest
 from app import create_app
 from business_data import BackendUnavailable, Customer, Invoice, load_business_data
 from config import ConfigError, load_config
-from conftest import CUSTOMER_PHONE, MARIA_PHONE, Chat, says, shows_menu, zapi_config
+from conftest import CUSTOMER_PHONE, MARIA_PHONE, SAO_PAULO, Chat, says, shows_menu, zapi_config
 from csv_import import import_csv
 from ixc_fake import TOKEN, FakeIxcServer, contract_id
 
@@ -403,6 +403,21 @@ def test_ixc_number_without_the_ninth_digit_and_stored_as_typed(ixc_app, zapi, i
     ana.say("qual meu plano")
 
     assert says(ana.say("sim"), "conta.resumo", plano="300 MEGA")
+
+
+def test_ixc_greeting_asks_the_number_only_during_an_outage(ixc_app, zapi, ixc, clock):
+    ana = Chat(ixc_app.test_client(), zapi, PAULISTA_PHONE)
+    ana.say("oi")
+    ana.say("sair")
+    assert not ixc.calls("cliente")  # no outage: the greeting costs the ERP nothing
+
+    now = datetime.fromtimestamp(clock(), tz=SAO_PAULO)
+    ixc_app.extensions["theo"].bot.outages.start(
+        ("01415",), "Rompimento de fibra no Jardim Paulista", now + timedelta(hours=3), now
+    )
+    answer = ana.say("oi")
+
+    assert says(answer, "massiva.saudacao_area", mensagem="Rompimento de fibra no Jardim Paulista")
 
 
 # --- Spreadsheets imported into the database ------------------------------------------------
