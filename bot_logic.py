@@ -280,6 +280,8 @@ class BotLogic:
 
     def outage_for_phone(self, phone: str, now: datetime) -> Outage | None:
         """An outage over the address of a customer with this phone on record, if any."""
+        if not self.outages.listed(only_active=True, limit=1):
+            return None  # no outage at all: spare the ERP a phone lookup on every greeting
         try:
             customers = self.business.customers_by_phone(phone)
         except BackendUnavailable:

@@ -609,6 +609,13 @@ def _money(raw: str) -> Decimal:
     return value
 
 
+def _fee(raw: str) -> Decimal:
+    """A cancellation fee: like _money, but "0" (no fee) is a valid answer."""
+    if re.fullmatch(r"(?:R\$)?\s*0+(?:[.,]0{1,2})?", raw.strip()):
+        return Decimal("0.00")
+    return _money(raw)
+
+
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
 _DATES = (
     (re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})" + _TIME), (3, 2, 1)),
@@ -755,6 +762,8 @@ def _read_customer(row: _Row, context: _Context) -> _Parsed | None:
         "cep": row.get("cep", _cep),
         "status": row.get("situacao", _choice(_STATUSES_PT, "ativo ou suspenso")),
         "phones": row.get("telefones", _phones, required=False) or [],
+        "loyalty_end": row.get("fim_fidelidade", _date, required=False),
+        "cancellation_fee": row.get("multa_cancelamento", _fee, required=False),
     }
     return _Parsed(row.line, document, values) if row.ok else None
 
@@ -958,7 +967,7 @@ def _differs(stored: dict[str, Any], values: dict[str, Any]) -> bool:
     """Whether the row in the table differs from the file's (amounts compared as Decimal)."""
     for column, value in values.items():
         old = stored[column]
-        if isinstance(value, Decimal):
+        if isinstance(value, Decimal) and old is not None:
             old = Decimal(str(old)).quantize(Decimal("0.01"))
         if old != value:
             return True
@@ -1068,6 +1077,16 @@ _SPECS = {
                 required=False,
             ),
             _Column("codigo", ("id", "codigo_cliente", "codigo_do_cliente", "id_cliente"), False),
+            _Column(
+                "fim_fidelidade",
+                ("fidelidade_ate", "data_fim_fidelidade", "fim_da_fidelidade", "loyalty_end"),
+                required=False,
+            ),
+            _Column(
+                "multa_cancelamento",
+                ("multa", "valor_multa", "multa_de_cancelamento", "cancellation_fee"),
+                required=False,
+            ),
         ),
         table=customers_table,
         key="document",

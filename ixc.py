@@ -14,10 +14,18 @@ HTTP Basic auth made of the token exactly as IXC shows it, `<user id>:<hash>`):
 - `cliente` by `cnpj_cpf` (stored formatted, "529.982.247-25": the formatted form is
   asked first, then digits only): `id`, `razao`, `fantasia`, `tipo_pessoa` (F/J),
   `ativo`, `cep`, `fone`, `telefone_celular`, `whatsapp`, `telefone_comercial`;
+- `cliente` by phone: each of those four phone fields with `oper` "L" (LIKE) on the
+  number's 8 last digits, as phones are stored as typed; every candidate is confirmed
+  with `documents.same_phone` before it is offered;
 - `cliente_contrato` by `id_cliente`: `id`, `status` (A active), `status_internet`
   (A, CA blocked for debt, FA payment overdue, CM blocked by hand, D disabled, ...),
   `id_vd_contrato` (the plan sold), `contrato` (its name), `endereco_padrao_cliente`,
-  `cep`;
+  `cep`, and the loyalty period: `data_expiracao` (its end, "0000-00-00" when none),
+  `fidelidade` (months) and `data_ativacao`; no field holds a cancellation fee;
+- `su_oss_chamado` (service orders) by `id_cliente`: `status` (open: A aberta, AN análise,
+  EN encaminhada, AS assumida, AG agendada, DS deslocamento, EX execução, RAG reagendar;
+  F finalizada, C cancelada), `id_assunto`, `data_agenda` ("YYYY-MM-DD HH:MM:SS"),
+  `melhor_horario_agenda` (M manhã, T tarde, N noite, Q qualquer), `mensagem`;
 - `vd_contratos` (plans sold) by `id`: `nome`, `valor_contrato`;
 - `fn_areceber` (receivables) by `id_cliente`, open = `status` "A" and `liberado` "S":
   `id`, `data_vencimento`, `valor`, `valor_aberto`, `linha_digitavel`;
@@ -47,7 +55,13 @@ fields); IXCsoft's own `su_oss_chamado` insert sample (token "6:4dac...", `tipo`
 returning "%PDF"); marcosmarcolin/client-api-ixc (resource names, open `fn_areceber` with
 `grid_param` on `liberado`/`status`); and public ISP bots and portals that read
 `get_pix` (`pix.qrCode.qrcode`, `pix.dadosPix.pixCopiaECola`), `vd_contratos` (`nome`,
-`valor_contrato`) and `radusuarios` (`online`, `ativo`).
+`valor_contrato`) and `radusuarios` (`online`, `ativo`). For the phone, the loyalty
+period and visits: a public Ruby IXC client that finds a client by phone through
+`cliente.telefone_celular`, then `cliente.fone`; a public contract-renewal tool that reads
+`cliente_contrato.data_expiracao` as the end of the permanence ("0000-00-00" = none),
+`fidelidade` as months and `data_ativacao`; and public technician-agenda dashboards that
+list `su_oss_chamado` by `data_agenda` with the open statuses above and read
+`melhor_horario_agenda` (M/T/N/Q).
 
 This adapter never calls the manual release buttons (`cliente_contrato_btn_lib_temp_24722`
 "liberar temporariamente", `cliente_contrato_15464` "liberar manualmente"): they bypass
@@ -69,6 +83,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import requests
+from dateutil.relativedelta import relativedelta
 
 from business_data import (
     BackendUnavailable,
@@ -82,6 +97,7 @@ from business_data import (
     ServiceOrderKind,
     UnlockResult,
     Visit,
+    visit_order,
 )
 from documents import (
     Document,
@@ -90,8 +106,10 @@ from documents import (
     fold,
     normalize_text,
     parse_document,
+    same_phone,
 )
 from ixc_client import IxcHttp, IxcSettings, TtlCache, erp_words, field_text
+from privacy import mask_phone
 
 log = logging.getLogger("theo.ixc")
 
@@ -102,12 +120,22 @@ INVOICE_PAGE = 100
 PAID_PAGE = 6  # the latest payments are what a "paguei e continua cortado" needs
 LOGIN_PAGE = 20
 PHONE_FIELDS = ("telefone_celular", "whatsapp", "fone", "telefone_comercial")
+PHONE_TAIL = 8  # the subscriber's number without the ninth digit: the same in every format
+ORDER_PAGE = 20
+# su_oss_chamado statuses of an order still to be done: aberta, análise, encaminhada,
+# assumida, agendada, deslocamento, execução, reagendar (F finalizada and C cancelada are not).
+OPEN_ORDER_STATUSES = ("A", "AN", "EN", "AS", "AG", "DS", "EX", "RAG")
+# melhor_horario_agenda: the period the customer chose (N noite is not one Theo offers).
+ORDER_PERIODS = {"M": "manhã", "T": "tarde", "Q": "qualquer"}
+NOON = 12
 EMPTY_IDS = ("", "0")
 
 _PDF_MAGIC = b"%PDF"
 _BR_DATE = re.compile(r"\b(\d{2})/(\d{2})/(\d{4})\b")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _MONTH = re.compile(r"^(?:(\d{4})-(\d{2})|(\d{2})/(\d{4}))")
+_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4})(?:[ T](\d{2}):(\d{2}))?")
+_THEO_PROTOCOL = re.compile(r"Protocolo Theo (\d{14})\b")
 _SPEED = re.compile(r"(\d+(?:[.,]\d+)?)\s*(gbps|giga|gb|g|mbps|mega|mb|m)\b")
 # Trust unlock answers, matched on accent-free lower case text (see goixc's regexps).
 _UNLOCK_ALREADY = re.compile(
@@ -271,12 +299,50 @@ class IxcBusinessData:
         return order_id
 
     def customers_by_phone(self, phone: str) -> list[Customer]:
-        """Not asked to the IXC yet (its phone fields are free text): the document is asked."""
-        return []
+        """Active clients with this phone in one of their phone fields, confirmed by its digits.
+
+        IXC keeps phones as typed ("(11) 91234-0001", "11912340001", "+55 11 1234-0001"):
+        each field is searched with LIKE on the subscriber's 8 last digits (a wildcard
+        between their halves also matches "1234-0001"), and a candidate counts only when
+        one of its phones is the same number (`same_phone`: ninth digit or not).
+        """
+        digits = re.sub(r"\D", "", phone or "")
+        if len(digits) < PHONE_TAIL:
+            return []
+        key = ("phone", digits)
+        hit, cached = self._cache.get(key)
+        if hit:
+            return list(cached)
+        customers = tuple(self._phone_customers(digits))
+        self._cache.put(key, customers)
+        log.info("IXC clients for phone %s: %d", mask_phone(digits), len(customers))
+        return list(customers)
 
     def open_visits(self, customer: Customer) -> list[Visit]:
-        """Not read from `su_oss_chamado` yet: Theo's own visit requests are the visits."""
-        return []
+        """The client's open `su_oss_chamado` orders (visit subject if set), soonest first."""
+        if not customer.id:
+            return []
+        subject = self._settings.visit_subject_id
+        grid = [("status", "IN", ",".join(OPEN_ORDER_STATUSES))]
+        if subject:
+            grid.append(("id_assunto", "=", subject))
+        rows = self._http.listing(
+            "su_oss_chamado",
+            "id_cliente",
+            customer.id,
+            rp=ORDER_PAGE,
+            sortname="id",
+            grid=tuple(grid),
+        )
+        # Filtered again here: grid_param is best effort on some IXC versions.
+        visits = [
+            _to_visit(row)
+            for row in rows
+            if field_text(row, "status").upper() in OPEN_ORDER_STATUSES
+            and field_text(row, "id_cliente") == customer.id
+            and (not subject or field_text(row, "id_assunto") == subject)
+        ]
+        return sorted((v for v in visits if v is not None), key=visit_order)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -286,14 +352,7 @@ class IxcBusinessData:
         if client is None:
             log.info("IXC has no client with document %s", document.masked)
             return None
-        client_id = field_text(client, "id")
-        if not client_id:
-            raise BackendUnavailable("IXC answered a client record without an id")
-        contracts = self._http.listing(
-            "cliente_contrato", "id_cliente", client_id, rp=CONTRACT_PAGE, sortname="id"
-        )
-        contract = choose_contract(contracts, self._settings.suspended_statuses)
-        customer = _to_customer(client, contract, document, self._settings.suspended_statuses)
+        customer = self._with_contract(client, document)
         log.info(
             "IXC client %s found for %s: contract %s, %s",
             customer.id,
@@ -302,6 +361,41 @@ class IxcBusinessData:
             customer.status,
         )
         return customer
+
+    def _with_contract(self, client: dict[str, Any], document: Document) -> Customer:
+        """The Customer of a `cliente` row, with the contract Theo talks about."""
+        client_id = field_text(client, "id")
+        if not client_id:
+            raise BackendUnavailable("IXC answered a client record without an id")
+        contracts = self._http.listing(
+            "cliente_contrato", "id_cliente", client_id, rp=CONTRACT_PAGE, sortname="id"
+        )
+        contract = choose_contract(contracts, self._settings.suspended_statuses)
+        return _to_customer(client, contract, document, self._settings.suspended_statuses)
+
+    def _phone_customers(self, digits: str) -> list[Customer]:
+        """Clients whose phone fields hold `digits`: one per document, active ones only."""
+        tail = digits[-PHONE_TAIL:]
+        pattern = f"%{tail[:4]}%{tail[4:]}%"
+        found: dict[str, list[dict[str, Any]]] = {}
+        for field_name in PHONE_FIELDS:
+            rows = self._http.listing(
+                "cliente", field_name, pattern, oper="L", rp=CLIENT_PAGE, sortname="id"
+            )
+            for row in rows:
+                document = _document_or_none(field_text(row, "cnpj_cpf"))
+                if document is None or field_text(row, "ativo").upper() == "N":
+                    continue  # no account to offer: a bad document or a deactivated client
+                if _has_phone(row, digits):
+                    found.setdefault(document.value, []).append(row)
+        customers = []
+        for rows in found.values():
+            client = choose_client(rows)
+            document = parse_document(field_text(client, "cnpj_cpf"))
+            customer = self._with_contract(client, document)
+            self._cache.put(("customer", document.value), customer)
+            customers.append(customer)
+        return customers
 
     def _client_record(self, document: Document) -> dict[str, Any] | None:
         """The `cliente` row of this document: formatted first, as IXC usually stores it."""
@@ -452,7 +546,67 @@ def _to_customer(
         status=status,
         phones=normalize_phones(field_text(client, key) for key in PHONE_FIELDS),
         contract_id=field_text(contract, "id"),
+        # IXC keeps no cancellation fee on the contract (it is the provider's rule): unknown.
+        loyalty_end=loyalty_end(contract),
     )
+
+
+def loyalty_end(contract: dict[str, Any]) -> date | None:
+    """The end of the contract's loyalty period ("fidelidade"), or None when it has none.
+
+    `data_expiracao` is the end IXC computed; without it, `fidelidade` months from
+    `data_ativacao`. A `fidelidade` of "0" is a contract without loyalty.
+    """
+    months = field_text(contract, "fidelidade")
+    if months == "0":
+        return None
+    expires = _parse_date(field_text(contract, "data_expiracao"))
+    if expires is not None:
+        return expires
+    activated = _parse_date(field_text(contract, "data_ativacao"))
+    if activated is None or not months.isdigit():
+        return None
+    return activated + relativedelta(months=int(months))
+
+
+def _has_phone(client: dict[str, Any], phone: str) -> bool:
+    """Whether one of the client's phone fields is `phone` (digits with country code)."""
+    phones = normalize_phones(field_text(client, key) for key in PHONE_FIELDS)
+    return any(same_phone(phone, own) for own in phones)
+
+
+def _to_visit(row: dict[str, Any]) -> Visit | None:
+    """A Visit from an open `su_oss_chamado` row; None without an id.
+
+    `data_agenda` ("2026-11-26 14:00:00") gives the day and, when it has an hour, the
+    period (manhã before noon); else `melhor_horario_agenda` (M, T, Q) gives it.
+    """
+    order_id = field_text(row, "id")
+    if not order_id:
+        return None
+    day, hour = _date_and_hour(field_text(row, "data_agenda"))
+    if hour is not None:
+        period = "manhã" if hour < NOON else "tarde"
+    else:
+        period = ORDER_PERIODS.get(field_text(row, "melhor_horario_agenda").upper(), "")
+    theo = _THEO_PROTOCOL.search(field_text(row, "mensagem"))
+    return Visit(
+        id=order_id,
+        period=period,
+        day=day,
+        status="scheduled" if day else "waiting",
+        protocol=theo.group(1) if theo else "",
+    )
+
+
+def _date_and_hour(text: str) -> tuple[date | None, int | None]:
+    """The day of a "YYYY-MM-DD HH:MM:SS" value and its hour (None at 00:00: no hour set)."""
+    match = _DATE_TIME.search(text)
+    day = _parse_date(match.group(1)) if match else None
+    if day is None or match is None or match.group(2) is None:
+        return day, None
+    hour, minute = int(match.group(2)), int(match.group(3))
+    return day, (hour if (hour, minute) != (0, 0) and hour < 24 else None)
 
 
 def _to_invoice(row: dict[str, Any]) -> Invoice:

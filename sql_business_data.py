@@ -31,6 +31,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    cast,
+    or_,
     select,
 )
 from sqlalchemy.engine import RowMapping
@@ -96,6 +98,9 @@ customers_table = Table(
     Column("cep", String(8), nullable=False),
     Column("status", String(16), nullable=False),
     Column("phones", JSON(), nullable=False),  # ["5511912340001", ...]
+    # The loyalty period (migration 0008); NULL where the spreadsheet has none.
+    Column("loyalty_end", Date, nullable=True),
+    Column("cancellation_fee", MONEY, nullable=True),  # 0 = no fee; NULL = not known
     UniqueConstraint("document", name="uq_business_customers_document"),
     sqlite_autoincrement=True,
 )
@@ -202,9 +207,19 @@ class SqlBusinessData:
         return []
 
     def customers_by_phone(self, phone: str) -> list[Customer]:
-        """The imported customers with this phone on record (phones are a JSON list per row)."""
+        """The imported customers with this phone on record.
+
+        The importer stores every phone as "55" + DDD + number in a JSON list, so the
+        database finds the rows by the quoted number in the list's text (SQLite and
+        Postgres alike), with and without the ninth digit; `same_phone` confirms them.
+        """
+        forms = phone_forms(phone)
+        if not forms:
+            return []
+        listed = cast(customers_table.c.phones, String)
+        query = select(customers_table).where(or_(*(listed.contains(f'"{f}"') for f in forms)))
         with self._reading() as conn:
-            rows = conn.execute(select(customers_table)).mappings().all()
+            rows = conn.execute(query).mappings().all()
             matching = [r for r in rows if any(same_phone(phone, p) for p in r["phones"] or ())]
             return [_to_customer(row, _invoices_of(conn, row["document"])) for row in matching]
 
@@ -225,6 +240,16 @@ class SqlBusinessData:
         except SQLAlchemyError as exc:
             log.warning("business tables unreachable: %s", type(exc).__name__)
             raise BackendUnavailable(f"business tables unreachable: {type(exc).__name__}") from None
+
+
+def phone_forms(phone: str) -> list[str]:
+    """A WhatsApp number as the importer may have stored it: with and without the ninth digit."""
+    digits = only_digits(phone)
+    if len(digits) == 13 and digits.startswith("55") and digits[4] == "9":
+        return [digits, digits[:4] + digits[5:]]
+    if len(digits) == 12 and digits.startswith("55"):
+        return [digits, digits[:4] + "9" + digits[4:]]
+    return [digits] if digits else []
 
 
 def _invoices_of(conn: Connection, document: str) -> tuple[Invoice, ...]:
@@ -249,6 +274,10 @@ def _to_customer(row: RowMapping, invoices: tuple[Invoice, ...]) -> Customer:
         status=row["status"],
         invoices=invoices,
         phones=tuple(row["phones"] or ()),
+        loyalty_end=row["loyalty_end"],
+        cancellation_fee=None
+        if row["cancellation_fee"] is None
+        else _money(row["cancellation_fee"]),
     )
 
 

@@ -70,6 +70,8 @@ def say_loyalty(turn: Turn, customer: Customer) -> None:
         turn.say("conta.fidelidade_desconhecida")
     elif customer.loyalty_end < today:
         turn.say("conta.fidelidade_encerrada", data=content.day(customer.loyalty_end))
+    elif customer.cancellation_fee is None:  # the ERP keeps the end but not the fee
+        turn.say("conta.fidelidade_multa_desconhecida", data=content.day(customer.loyalty_end))
     elif customer.cancellation_fee:
         turn.say(
             "conta.fidelidade_com_multa",

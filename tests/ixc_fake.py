@@ -7,9 +7,10 @@ listings carry the header `ixcsoft: listar` and `qtype`/`query`/`oper`/`page`/`r
 with every value a string; errors are `{"type": "error", "message"}` with HTTP 200.
 
 The demo data mirrors `data/customers.json` and `data/plans.json`: the same documents
-(stored formatted), names, CEPs, phones, plans and open invoices (linha digitável and
-PIX codes), with IXC ids (`client_id("CLI-000207")` -> "207"). The suspended customer's
-contract has `status_internet` "CA". Tests add rows with `add()`, switch faults on with
+(stored formatted), names, CEPs, phones, plans, open invoices (linha digitável and PIX
+codes), loyalty periods and open visits (`su_oss_chamado` of subject VISIT_SUBJECT), with
+IXC ids (`client_id("CLI-000207")` -> "207"). The suspended customer's contract has
+`status_internet` "CA". Tests add rows with `add()`/`add_visit()`, switch faults on with
 `down()`/`up()`, `fail_with()`, `html()`, `latency`, and read what Theo did in
 `requests`, `orders` and `calls()`.
 """
@@ -46,6 +47,7 @@ REQUIRED_ORDER_FIELDS = (
     "origem_endereco",
     "status",
 )
+VISIT_SUBJECT = "17"  # su_oss_assunto id of technician visits in the fake's data
 LOGIN_PAGE = b"""<!DOCTYPE html><html><head><title>IXC Provedor</title></head>
 <body><form action="/adm.php" method="post"><input name="email"><input name="senha"
 type="password"></form></body></html>"""
@@ -97,6 +99,7 @@ class FakeIxcServer:
         self._html = False
         self._unavailable = False
         self._unlocked: set[str] = set()
+        self._inserted: set[str] = set()  # su_oss_chamado ids created through the API
         self._unlock_refusals: dict[str, str] = {}
         self._ids = itertools.count(9001)
         self._lock = threading.Lock()
@@ -162,7 +165,10 @@ class FakeIxcServer:
             cep=customer["cep"] if own_cep else "",
             desbloqueio_confianca="S",
             desbloqueio_confianca_ativo="N",
+            **_loyalty(customer),
         )
+        for visit in customer.get("visits", []):
+            self.add_visit(cid, kid, visit["date"], visit["period"], status="AG")
         if cid in ONLINE:
             self.add("radusuarios", id_cliente=cid, id_contrato=kid, login=f"pppoe{cid}",
                      ativo="S", online=ONLINE[cid])  # fmt: skip
@@ -198,6 +204,24 @@ class FakeIxcServer:
         self.invoice_ids[invoice["id"]] = row["id"]
         if invoice.get("pix_code"):
             self.pix[row["id"]] = invoice["pix_code"]
+
+    def add_visit(
+        self, cid: str, kid: str, day: str, period: str, *, status: str = "AG", **fields: Any
+    ) -> dict[str, str]:
+        """An open technician visit (su_oss_chamado of the visit subject) on `day` ("" = none)."""
+        hour = {"manhã": "09:00:00", "tarde": "14:00:00"}.get(period, "00:00:00")
+        row = {
+            "tipo": "C",
+            "id_cliente": cid,
+            "id_contrato_kit": kid,
+            "id_assunto": VISIT_SUBJECT,
+            "status": status,
+            "data_abertura": f"{self.today} 08:00:00",
+            "data_agenda": f"{day} {hour}" if day else "0000-00-00 00:00:00",
+            "melhor_horario_agenda": {"manhã": "M", "tarde": "T"}.get(period, "Q"),
+            "mensagem": "Visita técnica",
+        }
+        return self.add("su_oss_chamado", **{**row, **fields})
 
     def add(self, table: str, **fields: Any) -> dict[str, str]:
         """Insert a record (values stored as strings, like IXC answers them); returns it."""
@@ -248,7 +272,8 @@ class FakeIxcServer:
     def orders(self) -> list[dict[str, str]]:
         """The service orders (su_oss_chamado) created through the API."""
         with self._lock:
-            return [dict(row) for row in self.tables["su_oss_chamado"]]
+            rows = self.tables["su_oss_chamado"]
+            return [dict(row) for row in rows if row["id"] in self._inserted]
 
     def calls(self, table: str | None = None) -> list[dict[str, Any]]:
         """The requests received, for one table or all."""
@@ -370,6 +395,7 @@ class FakeIxcServer:
         order = {key: str(value) for key, value in body.items()}
         order.update(id=str(next(self._ids)), data_abertura=f"{self.today} 10:00:00")
         self.tables["su_oss_chamado"].append(order)
+        self._inserted.add(order["id"])
         return {"type": "success", "message": "Registro inserido com sucesso!", "id": order["id"]}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -411,6 +437,19 @@ class FakeIxcServer:
                 return  # keep test output quiet
 
         return Handler
+
+
+def _loyalty(customer: dict[str, Any]) -> dict[str, str]:
+    """The contract's loyalty fields as IXC keeps them: 12 months up to `loyalty_end`."""
+    end = customer.get("loyalty_end")
+    if not end:
+        return {"fidelidade": "0", "data_expiracao": "0000-00-00", "data_ativacao": "2024-01-10"}
+    year, month, day = (int(part) for part in end.split("-"))
+    return {
+        "fidelidade": "12",
+        "data_expiracao": end,
+        "data_ativacao": f"{year - 1}-{month:02d}-{day:02d}",
+    }
 
 
 def _grid(raw: Any) -> list[dict[str, Any]]:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import base64
 import dataclasses
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from app import create_app
 from business_data import BackendUnavailable, Customer, Invoice, load_business_data
 from config import ConfigError, load_config
-from conftest import CUSTOMER_PHONE, MARIA_PHONE, Chat, says, shows_menu, zapi_config
+from conftest import CUSTOMER_PHONE, MARIA_PHONE, SAO_PAULO, Chat, says, shows_menu, zapi_config
+from csv_import import import_csv
 from ixc_fake import TOKEN, FakeIxcServer, contract_id
 
 MARIA_CPF = "529.982.247-25"
@@ -338,23 +340,104 @@ def test_ixc_a_passing_500_is_retried_without_the_customer_noticing(ixc_app, zap
     assert says(chat.say(MARIA_CPF), "boleto.varias_faturas")
 
 
+# --- IXC: the WhatsApp number, open visits, loyalty ---------------------------------------
+@pytest.mark.parametrize("request_text", ["tenho fidelidade?", "qto é a multa pra cancelar"])
+def test_ixc_loyalty_for_the_account_found_by_the_number(ixc_app, zapi, request_text):
+    ana = Chat(ixc_app.test_client(), zapi, PAULISTA_PHONE)
+
+    answer = ana.say(request_text)
+    assert says(answer, "identidade_numero.um") and "Ana Beatriz" not in answer
+    answer = ana.say("1")
+
+    assert says(answer, "conta.resumo", plano="300 MEGA", valor="R$ 89,90")
+    # IXC keeps the loyalty end, not the fee: the fee is never invented.
+    assert says(answer, "conta.fidelidade_multa_desconhecida", data="30/06/2027")
+
+
+def test_ixc_loyalty_over_and_no_loyalty_data(ixc_app, zapi, ixc):
+    maria = Chat(ixc_app.test_client(), zapi, MARIA_PHONE)
+    maria.say("quanto eu pago?? e a fidelidade")
+    assert says(maria.say("sim"), "conta.fidelidade_encerrada", data="10/03/2026")
+
+    contract = ixc.record("cliente_contrato", contract_id("CLI-000245"))
+    contract.update(fidelidade="0", data_expiracao="0000-00-00")
+    bakery = Chat(ixc_app.test_client(), zapi, "5511912340004")
+    bakery.say("tem fidelidade no meu contrato?")
+    assert says(bakery.say("1"), "conta.fidelidade_desconhecida")
+
+
+@pytest.mark.parametrize(
+    "request_text", ["o técnico vem que horas?", "a visita ta marcada pra qnd?", "cade o tecnico"]
+)
+def test_ixc_open_visit_of_the_erp(ixc_app, zapi, ixc, request_text):
+    ana = Chat(ixc_app.test_client(), zapi, PAULISTA_PHONE)
+    ana.say(request_text)
+
+    answer = ana.say("1")
+
+    assert says(answer, "visitas.situacao") and "26/11/2026" in answer
+    assert ixc.calls("su_oss_chamado")
+
+
+def test_ixc_no_open_visit(ixc_app, zapi):
+    maria = Chat(ixc_app.test_client(), zapi, MARIA_PHONE)
+    maria.say("o tecnico nao veio")
+
+    assert says(maria.say("1"), "visitas.nenhuma_aberta")
+
+
+def test_ixc_phone_not_on_record_asks_the_document(ixc_app, zapi, ixc):
+    stranger = Chat(ixc_app.test_client(), zapi, CUSTOMER_PHONE)
+
+    answer = stranger.say("tenho fidelidade?")
+
+    assert not says(answer, "identidade_numero.um")
+    assert says(answer, "conta.pedir_documento")
+    assert ixc.calls("cliente")  # asked, and nobody had the number
+
+
+def test_ixc_number_without_the_ninth_digit_and_stored_as_typed(ixc_app, zapi, ixc):
+    client = ixc.record("cliente", "388")
+    client.update(telefone_celular="", whatsapp="", fone="+55 (11) 1234-0003")
+    ana = Chat(ixc_app.test_client(), zapi, "551112340003")  # an old WhatsApp id
+    ana.say("qual meu plano")
+
+    assert says(ana.say("sim"), "conta.resumo", plano="300 MEGA")
+
+
+def test_ixc_greeting_asks_the_number_only_during_an_outage(ixc_app, zapi, ixc, clock):
+    ana = Chat(ixc_app.test_client(), zapi, PAULISTA_PHONE)
+    ana.say("oi")
+    ana.say("sair")
+    assert not ixc.calls("cliente")  # no outage: the greeting costs the ERP nothing
+
+    now = datetime.fromtimestamp(clock(), tz=SAO_PAULO)
+    ixc_app.extensions["theo"].bot.outages.start(
+        ("01415",), "Rompimento de fibra no Jardim Paulista", now + timedelta(hours=3), now
+    )
+    answer = ana.say("oi")
+
+    assert says(answer, "massiva.saudacao_area", mensagem="Rompimento de fibra no Jardim Paulista")
+
+
 # --- Spreadsheets imported into the database ------------------------------------------------
-def test_csv_backend_answers_from_the_imported_spreadsheets(tmp_path, clock, zapi):
-    from pathlib import Path
+CSV_FOLDER = Path(__file__).parent / "fixtures" / "csv"
+CSV_FILES = [("plans", "planos"), ("coverage", "cobertura"), ("customers", "clientes")]
 
-    from csv_import import import_csv
 
+@pytest.fixture
+def csv_app(tmp_path, clock):
     config = zapi_config(tmp_path / "theo.sqlite3", business_backend="csv")
     app = create_app(config, clock=clock)
     engine = app.extensions["theo"].records.engine
-    folder = Path(__file__).parent / "fixtures" / "csv"
-    for kind, name in [
-        ("plans", "planos"),
-        ("coverage", "cobertura"),
-        ("customers", "clientes"),
-        ("invoices", "faturas"),
-    ]:
-        assert import_csv(engine, kind, folder / f"{name}.csv").ok
+    for kind, name in [*CSV_FILES, ("invoices", "faturas")]:
+        assert import_csv(engine, kind, CSV_FOLDER / f"{name}.csv").ok
+    yield app
+    app.extensions["theo"].records.dispose()
+
+
+def test_csv_backend_answers_from_the_imported_spreadsheets(csv_app, zapi):
+    app = csv_app
     chat = Chat(app.test_client(), zapi, MARIA_PHONE)
     chat.say("oi")
     chat.say("segunda via")
@@ -367,4 +450,33 @@ def test_csv_backend_answers_from_the_imported_spreadsheets(tmp_path, clock, zap
     plans = chat.say("quero mudar de plano")  # her phone is on the imported record
     assert "1 Giga" in plans
     assert chat.state() == "change_choice"
-    app.extensions["theo"].records.dispose()
+
+
+@pytest.mark.parametrize("request_text", ["tenho fidelidade?", "qto é a multa pra cancelar"])
+def test_csv_loyalty_for_the_account_found_by_the_number(csv_app, zapi, request_text):
+    ana = Chat(csv_app.test_client(), zapi, PAULISTA_PHONE)
+
+    assert says(ana.say(request_text), "identidade_numero.um")
+    answer = ana.say("1")
+
+    assert says(answer, "conta.fidelidade_com_multa", data="30/06/2027", multa="R$ 240,00")
+
+
+def test_csv_without_loyalty_columns_and_an_unknown_number(csv_app, zapi, tmp_path):
+    lines = (CSV_FOLDER / "clientes.csv").read_text(encoding="utf-8").splitlines()
+    old = tmp_path / "clientes.csv"
+    old.write_text("\n".join(";".join(line.split(";")[:8]) for line in lines), encoding="utf-8")
+    assert import_csv(csv_app.extensions["theo"].records.engine, "customers", old).ok
+
+    ana = Chat(csv_app.test_client(), zapi, PAULISTA_PHONE)
+    ana.say("tenho fidelidade?")
+    assert says(ana.say("1"), "conta.fidelidade_desconhecida")
+    stranger = Chat(csv_app.test_client(), zapi, CUSTOMER_PHONE)
+    assert not says(stranger.say("tenho fidelidade?"), "identidade_numero.um")
+
+
+def test_csv_visits_are_theos_own(csv_app, zapi):
+    ana = Chat(csv_app.test_client(), zapi, PAULISTA_PHONE)
+    ana.say("o tecnico vem que horas?")
+
+    assert says(ana.say("1"), "visitas.nenhuma_aberta")  # the spreadsheets carry no orders

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +24,6 @@ import manage
 from business_data import (
     BackendUnavailable,
     BusinessData,
-    Customer,
     UnlockResult,
     load_business_data,
 )
@@ -51,7 +49,9 @@ MARIA, PADARIA, ESTUDIO, JOSE, ANA = (
 NOT_A_CUSTOMER = "123.456.789-09"
 NEWCOMER = "390.533.447-05"  # a valid CPF of no demo customer
 DEMO_DOCUMENTS = (MARIA, PADARIA, ESTUDIO, JOSE, ANA, NOT_A_CUSTOMER)
-CUSTOMERS_HEADER = "documento;nome;tipo;plano;cep;situacao;telefones;codigo"
+CUSTOMERS_HEADER = (
+    "documento;nome;tipo;plano;cep;situacao;telefones;codigo;fim_fidelidade;multa_cancelamento"
+)
 # What must never reach ops' screen or the log: documents in full, names, phones.
 PERSONAL = (
     *DEMO_DOCUMENTS,
@@ -131,17 +131,12 @@ def test_the_good_files_import_in_order_with_a_ptbr_summary(engine: Engine) -> N
     ]
 
 
-def without_loyalty(customer: Customer | None) -> Customer | None:
-    """The demo customer as the spreadsheets know it: they carry no loyalty period yet."""
-    return customer and replace(customer, loyalty_end=None, cancellation_fee=None)
-
-
 def test_the_sql_backend_answers_what_the_json_demo_answers(loaded: Engine) -> None:
     demo = load_business_data()
     sql = SqlBusinessData(loaded)
 
     for document in DEMO_DOCUMENTS:
-        customer = without_loyalty(demo.find_customer(document))
+        customer = demo.find_customer(document)
         assert sql.find_customer(document) == customer
         assert sql.find_customer(document.replace(".", "").replace("-", "")) == customer
         if customer is not None:
@@ -223,7 +218,7 @@ def test_the_excel_export_alone_matches_the_demo(engine: Engine) -> None:
     sql = SqlBusinessData(engine)
 
     for document in DEMO_DOCUMENTS:
-        assert sql.find_customer(document) == without_loyalty(demo.find_customer(document))
+        assert sql.find_customer(document) == demo.find_customer(document)
 
 
 def test_header_names_and_separators_vary(loaded: Engine, tmp_path: Path) -> None:
@@ -231,7 +226,8 @@ def test_header_names_and_separators_vary(loaded: Engine, tmp_path: Path) -> Non
     before = snapshot(loaded)
     lines = [
         "sep=,",
-        '"CPF / CNPJ","Razão Social","TIPO","Plano","Cep","STATUS","Celular","Código","Obs"',
+        '"CPF / CNPJ","Razão Social","TIPO","Plano","Cep","STATUS","Celular","Código",'
+        '"Fidelidade até","Multa (R$)","Obs"',
     ]
     for line in customers_lines()[1:]:
         cells = line.split(";")
@@ -328,7 +324,8 @@ def test_a_customer_leaving_with_open_invoices_is_pointed_out(
 
 def test_customers_without_a_code_keep_the_one_they_got(loaded: Engine, tmp_path: Path) -> None:
     """Recorded requests name a customer by this code: it must survive every re-import."""
-    lines = [";".join(line.split(";")[:7]) for line in customers_lines()]  # no codigo column
+    cells = [line.split(";") for line in customers_lines()]
+    lines = [";".join(row[:7] + row[8:]) for row in cells]  # no codigo column
     lines.append("390.533.447-05;Cliente Novo;residencial;300-mega;01310-200;ativo;")
     path = write(tmp_path, "clientes.csv", lines)
     sql = SqlBusinessData(loaded)
@@ -629,3 +626,76 @@ def test_report_wording_agrees_with_the_counts() -> None:
     one = ImportReport("invoices", "f.csv", rows=1, added=1, changed=0, removed=1)
 
     assert one.text() == "f.csv: 1 fatura importada (1 nova, 0 alteradas, 1 removida)."
+
+
+# --- Loyalty period and the phone on record -------------------------------------------------
+
+
+def test_an_old_customers_file_without_loyalty_still_imports(loaded: Engine, tmp_path: Path):
+    old = [";".join(line.split(";")[:8]) for line in customers_lines()]
+    sql = SqlBusinessData(loaded)
+
+    report = import_csv(loaded, "customers", write(tmp_path, "clientes.csv", old))
+
+    assert report.ok, report.text()
+    assert (report.changed, report.ignored_columns) == (5, ())
+    ana = sql.find_customer(ANA)
+    assert ana is not None and (ana.loyalty_end, ana.cancellation_fee) == (None, None)
+    again = import_csv(loaded, "customers", CSV / "clientes.csv")
+    ana = sql.find_customer(ANA)
+    assert again.changed == 5 and ana is not None
+    assert (ana.loyalty_end, ana.cancellation_fee) == (date(2027, 6, 30), Decimal("240.00"))
+
+
+def test_loyalty_cells_formats_and_problems(loaded: Engine, tmp_path: Path) -> None:
+    rows = {
+        MARIA: "2026-03-10;R$ 0,00",  # no fee
+        PADARIA: "01/08/2025;",  # end known, fee not
+        ESTUDIO: ";",  # nothing known
+        JOSE: "31/02/2026;abc",  # two problems
+        ANA: "30/06/2027;-240",
+    }
+    lines = [CUSTOMERS_HEADER] + [
+        ";".join(line.split(";")[:8] + rows[doc].split(";"))
+        for line in customers_lines()[1:]
+        for doc in rows
+        if line.startswith(doc)
+    ]
+    bad = import_csv(loaded, "customers", write(tmp_path, "bad.csv", lines))
+    reasons = {(p.line, p.column): p.reason for p in bad.problems}
+
+    assert not bad.ok and set(reasons) == {
+        (5, "fim_fidelidade"),
+        (5, "multa_cancelamento"),
+        (6, "multa_cancelamento"),
+    }
+    lines[4] = lines[4].rsplit(";", 2)[0] + ";20/05/2026;0"
+    lines[5] = lines[5].rsplit(";", 1)[0] + ";240"
+    assert import_csv(loaded, "customers", write(tmp_path, "ok.csv", lines)).ok
+    sql = SqlBusinessData(loaded)
+    found = {doc: sql.find_customer(doc) for doc in rows}
+    assert {doc: (c.loyalty_end, c.cancellation_fee) for doc, c in found.items() if c} == {
+        MARIA: (date(2026, 3, 10), Decimal("0.00")),
+        PADARIA: (date(2025, 8, 1), None),
+        ESTUDIO: (None, None),
+        JOSE: (date(2026, 5, 20), Decimal("0.00")),
+        ANA: (date(2027, 6, 30), Decimal("240.00")),
+    }
+
+
+@pytest.mark.parametrize(
+    "phone, expected",
+    [
+        ("5511912340003", ["CLI-000388"]),
+        ("551112340003", ["CLI-000388"]),  # an old WhatsApp id, without the ninth digit
+        ("5511912340009", []),
+        ("5521912340003", []),  # same number, another area code
+        ("", []),
+    ],
+)
+def test_customers_by_phone_is_a_query(loaded: Engine, phone: str, expected: list[str]) -> None:
+    found = SqlBusinessData(loaded).customers_by_phone(phone)
+
+    assert [customer.id for customer in found] == expected
+    if found:
+        assert found[0] == load_business_data().find_customer(ANA)

@@ -26,7 +26,7 @@ import ixc_client
 from business_data import BackendUnavailable, Customer, Invoice, load_business_data
 from ixc import IxcBusinessData, IxcSettings
 from ixc_fake import TOKEN as FAKE_TOKEN
-from ixc_fake import FakeIxcServer, contract_id
+from ixc_fake import VISIT_SUBJECT, FakeIxcServer, contract_id
 
 BASE = "https://erp.startconecta.test"
 API = f"{BASE}/webservice/v1/"
@@ -1082,3 +1082,165 @@ def test_fake_listing_operators(fake):
     assert listed(qtype="cliente.id", query="207", oper="!=") == ["123", "245", "311", "388"]
     assert listed(qtype="cliente.razao", query="%ltda", oper="like") == ["245", "311"]
     assert listed(qtype="cliente.tipo_pessoa", query="J", oper="=", rp="1") == ["245"]
+
+
+# --- identify by the WhatsApp number, loyalty, open visits -----------------------------------
+
+
+@pytest.fixture
+def visits_live(fake, make) -> IxcBusinessData:
+    """The adapter on the fake, with the fake's subject of technician visits."""
+    return make(base_url=fake.base_url, token=FAKE_TOKEN, visit_subject_id=VISIT_SUBJECT)
+
+
+@pytest.mark.parametrize(
+    "sender", ["5511912340001", "551112340001"], ids=["with ninth digit", "old id without it"]
+)
+def test_fake_customer_found_by_the_whatsapp_number(live, fake, sender):
+    (found,) = live.customers_by_phone(sender)
+
+    assert (found.id, found.document, found.contract_id) == ("123", "52998224725", "1123")
+    searched = {call["body"]["qtype"] for call in fake.calls("cliente")}
+    assert searched == {f"cliente.{name}" for name in ixc.PHONE_FIELDS}
+    assert {call["body"]["oper"] for call in fake.calls("cliente")} == {"L"}
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["+55 (11) 1234-0001", "011 91234 0001", "55 11 912340001", "11 91234.0001"],
+)
+def test_fake_phone_stored_in_other_formats_is_found(live, fake, stored):
+    fake.add("cliente", id="500", razao="Cliente Novo", cnpj_cpf="111.444.777-35", ativo="S",
+             fone=stored, telefone_celular="", whatsapp="")  # fmt: skip
+
+    found = live.customers_by_phone("5511912340001")
+
+    assert {customer.id for customer in found} == {"123", "500"}
+
+
+def test_fake_same_last_digits_of_another_number_is_not_offered(live, fake):
+    # Same 8 last digits, other area code / other mobile: LIKE finds them, same_phone refuses.
+    fake.add("cliente", id="501", razao="Outra Pessoa", cnpj_cpf="111.444.777-35", ativo="S",
+             telefone_celular="(21) 91234-0001", whatsapp="11 98234-0001")  # fmt: skip
+
+    assert [c.id for c in live.customers_by_phone("5511912340001")] == ["123"]
+    assert [c.id for c in live.customers_by_phone("5521912340001")] == ["501"]
+    assert live.customers_by_phone("5511982340002") == []
+
+
+def test_fake_unknown_number_and_deactivated_client(live, fake):
+    fake.add("cliente", id="502", razao="Ex Cliente", cnpj_cpf="111.444.777-35", ativo="N",
+             telefone_celular="(11) 97777-0002")  # fmt: skip
+
+    assert live.customers_by_phone("5511987650001") == []
+    assert live.customers_by_phone("5511977770002") == []
+    assert live.customers_by_phone("") == []
+
+
+def test_fake_phone_answer_is_cached(live, fake):
+    live.customers_by_phone("5511912340003")
+    seen = len(fake.calls())
+
+    (ana,) = live.customers_by_phone("5511912340003")
+
+    assert len(fake.calls()) == seen
+    live.find_customer("628.194.821-12")  # found by the number: no second lookup
+    assert len(fake.calls()) == seen and ana.id == "388"
+
+
+def test_fake_loyalty_end_from_the_contract(live, fake):
+    ana = live.find_customer("62819482112")
+    maria = live.find_customer("52998224725")
+
+    assert (ana.loyalty_end, ana.cancellation_fee) == (date(2027, 6, 30), None)
+    assert maria.loyalty_end == date(2026, 3, 10)
+
+
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ({"fidelidade": "12", "data_expiracao": "2027-06-30"}, date(2027, 6, 30)),
+        (
+            {"fidelidade": "12", "data_expiracao": "0000-00-00", "data_ativacao": "2026-01-31"},
+            date(2027, 1, 31),
+        ),
+        (
+            {"fidelidade": "18", "data_expiracao": "", "data_ativacao": "31/08/2025"},
+            date(2027, 2, 28),
+        ),
+        ({"fidelidade": "0", "data_expiracao": "2027-06-30"}, None),
+        ({"data_expiracao": "0000-00-00", "data_ativacao": "2026-01-31"}, None),
+        ({"fidelidade": "12", "data_ativacao": "0000-00-00"}, None),
+        ({}, None),
+    ],
+)
+def test_loyalty_end_rule(fields, expected):
+    assert ixc.loyalty_end(fields) == expected
+
+
+def test_fake_open_visit_of_the_erp(visits_live, fake):
+    ana = visits_live.find_customer("62819482112")
+
+    (visit,) = visits_live.open_visits(ana)
+
+    assert (visit.day, visit.period, visit.status) == (date(2026, 11, 26), "tarde", "scheduled")
+    (call,) = fake.calls("su_oss_chamado")
+    rules = json.loads(call["body"]["grid_param"])
+    assert {"TB": "su_oss_chamado.id_assunto", "OP": "=", "P": VISIT_SUBJECT} in rules
+
+
+def test_fake_visits_soonest_first_only_open_and_of_the_visit_subject(visits_live, fake):
+    ana = visits_live.find_customer("62819482112")
+    kid = contract_id("CLI-000388")
+    fake.add_visit("388", kid, "2026-11-25", "manhã", status="EN")
+    fake.add_visit("388", kid, "", "", status="A", mensagem=f"Protocolo Theo {PROTOCOL}: x")
+    fake.add_visit("388", kid, "2026-11-24", "manhã", status="F")  # done
+    fake.add_visit("388", kid, "2026-11-24", "tarde", status="C")  # cancelled
+    fake.add_visit("388", kid, "2026-11-24", "tarde", id_assunto="99")  # another subject
+    fake.add_visit("123", contract_id("CLI-000123"), "2026-11-24", "tarde")  # someone else
+
+    visits = visits_live.open_visits(ana)
+
+    assert [(v.day, v.period, v.status) for v in visits] == [
+        (date(2026, 11, 25), "manhã", "scheduled"),
+        (date(2026, 11, 26), "tarde", "scheduled"),
+        (None, "qualquer", "waiting"),
+    ]
+    assert visits[-1].protocol == PROTOCOL  # an order Theo opened keeps Theo's protocol
+
+
+def test_fake_no_open_visit(visits_live):
+    assert visits_live.open_visits(visits_live.find_customer("52998224725")) == []
+
+
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        ({"data_agenda": "2026-11-26 08:30:00"}, (date(2026, 11, 26), "manhã")),
+        ({"data_agenda": "2026-11-26 12:00:00"}, (date(2026, 11, 26), "tarde")),
+        ({"data_agenda": "26/11/2026 17:45"}, (date(2026, 11, 26), "tarde")),
+        (
+            {"data_agenda": "2026-11-26 00:00:00", "melhor_horario_agenda": "M"},
+            (date(2026, 11, 26), "manhã"),
+        ),
+        ({"data_agenda": "2026-11-26", "melhor_horario_agenda": "N"}, (date(2026, 11, 26), "")),
+        ({"data_agenda": "0000-00-00 00:00:00", "melhor_horario_agenda": "T"}, (None, "tarde")),
+        ({"data_agenda": "2026-02-31 10:00:00"}, (None, "")),
+    ],
+)
+def test_visit_day_and_period_from_the_order(row, expected):
+    visit = ixc._to_visit({"id": "77", **row})
+    assert (visit.day, visit.period) == expected
+    assert visit.status == ("scheduled" if expected[0] else "waiting")
+
+
+def test_visits_read_by_the_subject_only_when_set(mocked, backend, make):
+    plain = make(visit_subject_id="")
+    mock_listing(mocked, "su_oss_chamado", "id_cliente", "123", listing(
+        {"id": "1", "id_cliente": "123", "status": "AG", "id_assunto": "5",
+         "data_agenda": "2026-11-30 09:00:00"},
+    ))  # fmt: skip
+
+    assert [v.id for v in plain.open_visits(customer())] == ["1"]
+    assert backend.open_visits(customer()) == []  # subject 11 configured: not a visit order
+    assert backend.open_visits(customer(id="")) == []
