@@ -12,6 +12,8 @@ from __future__ import annotations
 import pytest
 
 import understanding as nlu
+from tests.conftest import Chat, says
+from tests.test_faq import answered as faq_answered
 from understanding import (
     ATENDENTE,
     BOLETO,
@@ -223,3 +225,55 @@ def test_reading(text: str, expected: str) -> None:
 @pytest.mark.parametrize(("text", "wrong"), NOT_THIS)
 def test_no_wrong_turn(text: str, wrong: str) -> None:
     assert reading(text) != wrong
+
+
+# --- Through the webhook: the wrong turns the review saw ----------------------------------
+@pytest.fixture
+def ana(client, zapi) -> Chat:
+    return Chat(client, zapi, ANA_PHONE)
+
+
+def test_changing_the_wifi_password_is_answered_not_handed_over(chat):
+    answer = chat.say("trocar senha wifi pfv")
+
+    assert faq_answered(answer, "senha_do_wifi")
+    assert chat.state() != "human"
+    assert chat.records() == []  # no ticket recorded for a how-to question
+
+
+def test_a_question_about_the_attendance_is_answered_not_handed_over(chat):
+    answer = chat.say("que horas abre o atendimento humano")
+
+    assert faq_answered(answer, "horario")
+    assert chat.state() != "human"
+    assert not chat.said("atendente.transferindo")
+
+
+def test_an_adjective_first_complaint_is_recorded_as_a_complaint(chat):
+    chat.say("pessimo atendimento!!!")
+
+    assert chat.said("reclamacao.sinto_muito")
+    assert chat.state() == "complaint_describe"
+
+
+def test_cancelling_for_a_while_is_a_pause_not_a_cancellation(ana):
+    ana.say("quero cancelar por um tempo pq vou viajar")
+    assert ana.state() == "suspension_document"
+
+    ana.say("1")  # the contract found by her number
+    assert ana.said("pausa.regra")
+    assert ana.state() == "suspension_period"
+
+
+def test_moving_to_a_cep_is_the_moving_flow_not_a_new_contract(chat):
+    chat.say("vou me mudar pro cep 01415-000, da pra levar a net?")
+
+    assert says(chat.say("1"), "mudanca.pedir_cep") or chat.said("mudanca.coberto")
+    assert not chat.said("vendas.coberto")
+
+
+@pytest.mark.parametrize("text", ["qual o dia da visita?", "o técnico ta vindo?"])
+def test_asking_about_the_visit_gives_the_visit(ana, text):
+    ana.say(text)
+
+    assert says(ana.say("1"), "visitas.situacao")
