@@ -169,6 +169,22 @@ MISSING_WORDS = [
     ("depois do pagamento libera na hora?", PAGO_CORTADO),
 ]
 
+# --- I. A question about the modem's lights; the room first ---------------------------
+LIGHTS_AND_ROOMS = [
+    ("pq a luz pon ta piscando", "faq:luzes_do_modem"),
+    ("modem com luz vermelha o q é isso", "faq:luzes_do_modem"),
+    ("no quarto nao pega nada 😩", "faq:wifi_nao_chega"),
+    # ours
+    ("por que a luz los ta vermelha?", "faq:luzes_do_modem"),
+    ("o q significa essa luzinha piscando", "faq:luzes_do_modem"),
+    ("na sala o wifi n pega", "faq:wifi_nao_chega"),
+    ("la no fundo nao chega o sinal", "faq:wifi_nao_chega"),
+    # not questions: the problem itself
+    ("to sem internet e a luz ta vermelha", SEM_INTERNET),
+    ("a luz do modem ta piscando vermelho", SEM_INTERNET),
+    ("nao pega nada aqui em casa", SEM_INTERNET),
+]
+
 # --- Requests that must keep their meaning ----------------------------------------------
 UNCHANGED = [
     ("quero cancelar", CANCELAR),
@@ -185,6 +201,8 @@ UNCHANGED = [
     ("me passa pro atendimento humano", ATENDENTE),
     ("nao quero atendimento automatico", ATENDENTE),
     ("vc é robo? quero falar com uma pessoa", ATENDENTE),
+    ("chega de atendimento automatico", ATENDENTE),
+    ("quero falar com atendente, vcs abrem que horas?", ATENDENTE),
     ("quero o boleto desse mes", BOLETO),
     ("2 via da fatura", BOLETO),
     ("tem cobertura no cep 01415-000?", COBERTURA),
@@ -213,6 +231,7 @@ CORPUS = [
     *TWO_CLAUSES,
     *PAUSE,
     *MISSING_WORDS,
+    *LIGHTS_AND_ROOMS,
     *UNCHANGED,
 ]
 
