@@ -12,7 +12,9 @@ How `detect_intent` decides:
 
 1. The text is cut into sentences at punctuation, normalized, and words that
    are clearly typos of a keyword are corrected (rapidfuzz, keywords of 5+ letters).
-2. Every phrase of the vocabulary that occurs is a *match*. A match lying inside a
+2. Every phrase of the vocabulary that occurs is a *match* (articles and possessives
+   may stand between its words; a phrase stays inside one sentence unless it says `;`
+   where it may cross a comma). A match lying inside a
    longer match is dropped ("atendimento tecnico" hides "atendimento"); the
    `[ignorar]` phrases exist only to hide what they contain ("paguei o boleto").
 3. A request negated right before it is dropped ("nao quero cancelar").

@@ -296,3 +296,25 @@ def test_asking_about_the_visit_gives_the_visit(ana, text):
     ana.say(text)
 
     assert says(ana.say("1"), "visitas.situacao")
+
+
+# --- The matcher: words that may stand inside a phrase, and ";" ---------------------------
+SKIPPABLE = ("o", "a", "minha")
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "found"),
+    [
+        ("trocar senha", " trocar a minha senha", True),
+        ("trocar senha", " trocar a nova senha", False),  # only the listed words
+        ("trocar senha", " trocar o a minha senha", False),  # at most two in a row
+        ("trocar senha?", " trocar a senha", True),
+        ("trocar senha", " a trocar", False),
+        ("^ plano $", " o plano", False),  # never before the first word
+        ("paguei ... ; ... volta", " paguei ontem ; quando volta", True),
+        ("paguei ... volta", " paguei ontem ; quando volta", False),  # a comma ends a phrase
+    ],
+)
+def test_phrase_matching(phrase: str, text: str, found: bool) -> None:
+    pattern = nlu._compile(phrase, {}, SKIPPABLE)
+    assert (pattern.search(text) is not None) is found
