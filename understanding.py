@@ -12,7 +12,9 @@ How `detect_intent` decides:
 
 1. The text is cut into sentences at punctuation, normalized, and words that
    are clearly typos of a keyword are corrected (rapidfuzz, keywords of 5+ letters).
-2. Every phrase of the vocabulary that occurs is a *match*. A match lying inside a
+2. Every phrase of the vocabulary that occurs is a *match* (articles and possessives
+   may stand between its words; a phrase stays inside one sentence unless it says `;`
+   where it may cross a comma). A match lying inside a
    longer match is dropped ("atendimento tecnico" hides "atendimento"); the
    `[ignorar]` phrases exist only to hide what they contain ("paguei o boleto").
 3. A request negated right before it is dropped ("nao quero cancelar").
@@ -179,6 +181,7 @@ def _squeezed(words: Iterable[str]) -> frozenset[str]:
 # --- Vocabulary phrases as regexes -----------------------------------------------------------
 # The phrase syntax is documented at the top of content/understanding.toml.
 _GAP = r"(?: \w+){0,3}"
+_MAX_SKIPPED = 2  # articles and possessives between two words of a phrase ("o meu")
 _SENTENCE_BREAK = re.compile(r"[,;:!?\n\r()\[\]]+|(?<!\d)\.|\.(?!\d)")
 
 
@@ -210,20 +213,31 @@ def _piece_regex(piece: str, groups: Mapping[str, tuple[str, ...]]) -> str:
     return "(?:" + "|".join(words) + ")"
 
 
-def _compile(phrase: str, groups: Mapping[str, tuple[str, ...]]) -> re.Pattern[str]:
-    """One vocabulary phrase as a regex over " " + normalized text."""
-    parts = []
+def _compile(
+    phrase: str, groups: Mapping[str, tuple[str, ...]], skippable: Iterable[str] = ()
+) -> re.Pattern[str]:
+    """One vocabulary phrase as a regex over " " + normalized text.
+
+    Between two words of the phrase, up to two `skippable` words may stand ("trocar a senha
+    do meu wifi" for "trocar senha do wifi"): customers put articles and possessives anywhere.
+    """
+    skip = f"(?: (?:{_any_of(skippable)})){{0,{_MAX_SKIPPED}}}"
+    parts: list[str] = []
+    after_word = False  # the skippable words stand only between two words
     for piece in phrase.split():
-        if piece == "...":
+        if piece == ";":
+            parts.append(r"(?: ;)?")
+        elif piece == "...":
             parts.append(_GAP)
         elif piece == "^":
             parts.append(r"(?<![^;])")
         elif piece == "$":
             parts.append(r"(?= ;|$)")
         elif piece.endswith("?"):
-            parts.append(f"(?: {_piece_regex(piece[:-1], groups)})?")
+            parts.append(f"(?:{skip if after_word else ''} {_piece_regex(piece[:-1], groups)})?")
         else:
-            parts.append(f" {_piece_regex(piece, groups)}")
+            parts.append(f"{skip if after_word else ''} {_piece_regex(piece, groups)}")
+        after_word = piece not in ("...", "^", "$", ";")
     return re.compile("".join(parts) + r"(?!\w)")
 
 
@@ -273,7 +287,8 @@ def _compile_rules(vocabulary: Vocabulary, table: Mapping[str, Words]) -> tuple[
 
 def _rule(vocabulary: Vocabulary, intent: str, strong: bool, phrase: str) -> _Rule:
     try:
-        return _Rule(intent, strong, _compile(phrase, vocabulary.groups))
+        pattern = _compile(phrase, vocabulary.groups, vocabulary.skippable_words)
+        return _Rule(intent, strong, pattern)
     except re.error as problem:
         # Words are escaped, so only a bug here gets this far: name the phrase that shows it.
         message = f'a frase "{phrase}" não vira uma expressão regular válida ({problem}).'
@@ -404,7 +419,7 @@ class Understanding:
         self._filler_words = frozenset(vocabulary.filler_words)
         self._negated = _negation_regex(vocabulary.negation)
         self._faq_rules = tuple(
-            (entry, _compile(phrase, vocabulary.groups))
+            (entry, _compile(phrase, vocabulary.groups, vocabulary.skippable_words))
             for entry in vocabulary.faq
             for phrase in entry.phrases
         )

@@ -106,7 +106,7 @@ _LAYOUT: dict[str, tuple[str, ...] | None] = {  # None: any name (groups, abbrev
     "intencoes": INTENTS,
     "ignorar": ("frases",),
     "correcao": ("palavras_chave", "palavras_comuns"),
-    "enchimento": ("palavras",),
+    "enchimento": ("palavras", "dentro_das_frases"),
     "negacao": ("palavras", "verbos", "ligacoes"),
     "abreviacoes": None,
     "comandos": COMMANDS,
@@ -251,6 +251,7 @@ class Vocabulary:
     fuzzy_keywords: tuple[str, ...]
     common_words: tuple[str, ...]
     filler_words: tuple[str, ...]
+    skippable_words: tuple[str, ...]  # may stand between two words of a phrase: "o", "minha"
     negation: NegationWords
     abbreviations: Mapping[str, str]
     commands: Mapping[str, tuple[str, ...]]
@@ -300,6 +301,7 @@ def load_vocabulary(path: Path | str = VOCABULARY_FILE) -> Vocabulary:
         fuzzy_keywords=reader.strings("correcao", "palavras_chave"),
         common_words=reader.strings("correcao", "palavras_comuns"),
         filler_words=reader.strings("enchimento", "palavras"),
+        skippable_words=reader.strings("enchimento", "dentro_das_frases"),
         negation=NegationWords(
             words=reader.strings("negacao", "palavras"),
             verbs=reader.strings("negacao", "verbos"),

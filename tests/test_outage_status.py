@@ -46,7 +46,7 @@ def test_outage_status_questions_are_understood(text):
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
-        ("já paguei a fatura, quando volta?", None),  # a payment, not an outage
+        ("já paguei a fatura, quando volta?", nlu.PAGO_CORTADO),  # a payment, not an outage
         ("tem previsao de chegar no meu bairro?", None),  # coverage, not an outage
         ("quando vence meu boleto", nlu.BOLETO),
         ("quando o tecnico vem", nlu.VISITA),

@@ -20,11 +20,13 @@ from understanding import (
     CONTRATAR,
     FAQ,
     LENTA,
+    MINHA_CONTA,
     MODEM_DESLIGADO,
     OUTRO_PROBLEMA,
     PAGAMENTO_CARTAO,
     PAGO_CORTADO,
     PLANO,
+    PREVISAO,
     SEM_INTERNET,
     SUPORTE,
     VENCIMENTO,
@@ -69,7 +71,7 @@ INTENT_CORPUS: list[tuple[str, str | None]] = [
     ("me passa o código de barras do boleto", BOLETO),
     ("linha digitável", BOLETO),
     ("mensalidade", BOLETO),
-    ("quanto ta minha mensalidade", BOLETO),
+    ("quanto ta minha mensalidade", MINHA_CONTA),  # the price of the plan, not the open invoices
     ("quero pagar a mensalidade atrasada", BOLETO),
     ("conta atrasada", BOLETO),
     ("conta de internet", BOLETO),
@@ -166,7 +168,7 @@ INTENT_CORPUS: list[tuple[str, str | None]] = [
     ("Sem internet há 2 dias!!!", SEM_INTERNET),
     ("s/ internet", SEM_INTERNET),
     ("quero minha internet de volta", SEM_INTERNET),
-    ("nao tem internet no bairro todo", SEM_INTERNET),
+    ("nao tem internet no bairro todo", PREVISAO),  # the whole street: the outage status first
     ("a net caiu aqui no bairro", SEM_INTERNET),
     ("internet nao volta", SEM_INTERNET),
     # LENTA
@@ -627,7 +629,7 @@ INTENT_CORPUS: list[tuple[str, str | None]] = [
         SEM_INTERNET,
     ),
     ("Oi, bom dia! Tudo bem? Estou sem internet aqui em casa, pode me ajudar?", SEM_INTERNET),
-    ("Pessoal, a internet caiu aqui na rua toda", SEM_INTERNET),
+    ("Pessoal, a internet caiu aqui na rua toda", PREVISAO),
     ("nao to conseguindo entrar na internet", SEM_INTERNET),
     ("o wifi some toda hora", LENTA),
     ("ja reiniciei o roteador e continua sem internet", SEM_INTERNET),
@@ -740,7 +742,7 @@ INTENT_CORPUS: list[tuple[str, str | None]] = [
     ("vocês abrem sábado?", FAQ),
     ("qual o endereço da loja?", None),
     ("quero mudar a data de vencimento", VENCIMENTO),
-    ("já paguei a fatura, quando volta?", None),
+    ("já paguei a fatura, quando volta?", PAGO_CORTADO),  # the payment check, not the outage
     ("nao preciso de nada", None),
     ("nao é isso", None),
     # -- held-out set 3
