@@ -56,17 +56,21 @@ def invoice_title(item: dict) -> str:
 def picked_item(turn: Turn, items: list[dict]) -> dict:
     """The invoice chosen by number or by a word only its title has ("outubro")."""
     picked = choice(turn, len(items))
-    if picked is None:
-        words = set(nlu.normalize(turn.text).split())
-        named = [
-            n
-            for n, item in enumerate(items, start=1)
-            if words & {w for w in nlu.normalize(invoice_title(item)).split() if len(w) >= 4}
-        ]
-        picked = named[0] if len(set(named)) == 1 else None
-    if picked is None:
+    item = items[picked - 1] if picked is not None else item_named(turn.text, items)
+    if item is None:
         raise Invalid(expected_choice(len(items)))
-    return items[picked - 1]
+    return item
+
+
+def item_named(text: str, items: list[dict]) -> dict | None:
+    """The one invoice whose title has a word of `text` ("outubro"), if only one has."""
+    words = set(nlu.normalize(text).split())
+    named = [
+        item
+        for item in items
+        if words & {w for w in nlu.normalize(invoice_title(item)).split() if len(w) >= 4}
+    ]
+    return named[0] if len(named) == 1 else None
 
 
 def ask_items(key: str, data_key: str) -> object:
@@ -205,6 +209,9 @@ def _notes_for(turn: Turn, customer: Customer) -> str:
         return CLOSING
     if len(items) == 1:
         return send_note(turn, items[0])
+    asked = item_named(" ".join(turn.data.get("said", [])), items)  # "a nf de outubro"
+    if asked is not None:
+        return send_note(turn, asked)
     turn.data["note_items"] = items
     return NOTE_PICK
 

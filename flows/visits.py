@@ -34,6 +34,7 @@ def enter_open_visit(turn: Turn) -> str:
     """Keep what the customer asked (missed, reschedule, cancel), then identify the holder."""
     named = options_named(answers().words(VISIT_MANAGE), turn.text)
     turn.data["visit_action"] = min(named) if len(named) == 1 else 0
+    turn.data["visit_period"] = period_said(turn.text)  # "remarcar pra de manhã"
     return with_customer(turn, OPEN_VISIT_DOCUMENT, open_visit_for)
 
 
@@ -50,8 +51,9 @@ def _open_visit_for(turn: Turn, customer: Customer) -> str:
     action = turn.data.pop("visit_action", 0)
     if action == MISSED:
         return missed(turn, visit)
+    period = turn.data.pop("visit_period", None)
     if action == RESCHEDULE:
-        return VISIT_NEW_PERIOD
+        return reschedule(turn, period) if period else VISIT_NEW_PERIOD
     if action == CANCEL:
         return VISIT_CANCEL_CONFIRM
     return VISIT_MANAGE
@@ -141,8 +143,17 @@ def _is_past(turn: Turn, visit: Visit) -> bool:
 
 
 # --- Manage: reschedule or cancel ----------------------------------------------------
+def period_said(text: str) -> str | None:
+    """The one period the words name ("de manhã", "à tarde"), if they name one."""
+    named = options_named(answers().words(VISIT_NEW_PERIOD), text)
+    return PERIODS[min(named) - 1] if len(named) == 1 else None
+
+
 def handle_visit_manage(turn: Turn) -> str:
-    """Reschedule, cancel, nothing to change, or it did not come."""
+    """Reschedule, cancel, nothing to change, or it did not come; a period is a reschedule."""
+    period = period_said(turn.text)
+    if period is not None and turn.message.choice_id is None:
+        return reschedule(turn, period)  # "quero de manhã"
     picked = choice(turn, 3) or read_option(turn, content.menu("visita_aberta").options)
     if picked == RESCHEDULE:
         return VISIT_NEW_PERIOD
@@ -158,7 +169,11 @@ def handle_visit_manage(turn: Turn) -> str:
 def handle_visit_new_period(turn: Turn) -> str:
     """Record the new period on the visit's protocol."""
     picked = choice(turn, 2) or read_option(turn, content.menu("periodo").options)
-    period = PERIODS[picked - 1]
+    return reschedule(turn, PERIODS[picked - 1])
+
+
+def reschedule(turn: Turn, period: str) -> str:
+    """Record the new period on the visit's protocol."""
     _record_change(turn, {"action": "reschedule", "period": period})
     said = content.text("visita.qualquer") if period == PERIODS[-1] else period
     turn.say("visitas.remarcada", periodo=said, protocolo=_protocol_of(turn))
@@ -189,6 +204,7 @@ def _record_change(turn: Turn, change: dict) -> None:
     turn.bot.records.record(
         "visit_change", _protocol_of(turn), turn.message.phone, details, now=turn.now
     )
+    turn.resolved()  # recorded under the visit's protocol, so not through turn.record
 
 
 def _visit_from(stored: dict) -> Visit:

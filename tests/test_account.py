@@ -181,6 +181,30 @@ def test_reschedule_visit(ana, request_text):
 
 
 @pytest.mark.parametrize(
+    "request_text",
+    ["quero remarcar a visita pra de manha", "da pra mudar a visita pra parte da manha?"],
+)
+def test_a_reschedule_with_the_period_is_not_asked_again(ana, request_text):
+    ana.say(request_text)
+    answer = ana.say("1")  # the account by the number
+
+    assert says(answer, "visitas.situacao")
+    assert says(answer, "visitas.remarcada", periodo="manhã")
+    [change] = [r for r in ana.records() if r.kind == "visit_change"]
+    assert change.details["period"] == "manhã"
+
+
+def test_a_period_at_the_visit_menu_is_a_reschedule(ana):
+    ana.say("que horas vem o tecnico?")
+    ana.say("1")
+    assert ana.state() == "visit_manage"
+
+    answer = ana.say("quero de manha")
+
+    assert says(answer, "visitas.remarcada", periodo="manhã")
+
+
+@pytest.mark.parametrize(
     "request_text", ["queria cancelar a visita do tecnico", "desmarca a visita pfv"]
 )
 def test_cancel_visit(ana, request_text):

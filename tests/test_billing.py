@@ -153,6 +153,18 @@ def test_nota_fiscal_link_is_sent_as_a_document(maria, zapi):
     assert any(message.body.get("document") == url for message in zapi.history)
 
 
+@pytest.mark.parametrize(
+    "phrasing", ["manda a nf de novembro", "preciso da nota fiscal de novembro pfv"]
+)
+def test_the_month_named_in_the_request_is_not_asked_again(maria, phrasing):
+    maria.say(phrasing)
+
+    answer = maria.say(MARIA_CPF)
+
+    assert says(answer, "nota.link", mes="novembro/2026")
+    assert not says(answer, "nota.qual_mes")
+
+
 def test_nota_fiscal_missing_is_recorded_for_the_team(client, zapi):
     paulista = Chat(client, zapi, PAULISTA_PHONE)
     paulista.say("preciso da nota fiscal")
