@@ -408,7 +408,9 @@ class BotLogic:
         if answers().says("chamado", turn.text):
             turn.say("geral.estou_aqui")  # "alô?", "???": not a wrong answer, just waiting
             return self._again(turn)
-        if answers().says("pergunta", turn.text) and content.has(f"ajuda.{state}"):
+        if self._held(turn, step) or (
+            answers().says("pergunta", turn.text) and content.has(f"ajuda.{state}")
+        ):
             turn.say(f"ajuda.{state}")  # a question asked back gets its answer, then ours again
             return self._again(turn)
         strikes = turn.data.get("invalid", 0) + 1
@@ -433,6 +435,8 @@ class BotLogic:
         intent = nlu.detect_intent(turn.text)
         if intent is None:
             return None
+        if intent not in ASIDES and self._held(turn, step):
+            return None  # _fallback answers the question with the step's help
         if intent in ASIDES and turn.state not in (START, CLOSING) and ASIDES[intent](turn):
             return self._again(turn)  # answered in passing: the flow's question again
         state, said_so_far, run = turn.state, len(turn.out), turn.data.get("run")
@@ -444,6 +448,11 @@ class BotLogic:
             return None
         self._remember_second_request(turn, intent)
         return target
+
+    def _held(self, turn: Turn, step: Step) -> bool:
+        """A question at a step about to record a request: it is answered, not left."""
+        asked = turn.text.rstrip().endswith("?") or answers().says("pergunta", turn.text)
+        return step.holds_on_questions and asked and content.has(f"ajuda.{turn.state}")
 
     def _again(self, turn: Turn) -> str:
         """Stay in the current state; ask its short question next instead of the full one."""

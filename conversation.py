@@ -148,6 +148,9 @@ class Step:
     recall: bool = False  # an answer already given earlier in the flow is not asked again
     none_of_these: Handler | None = None  # "nenhuma dessas": where a menu's way out leads
     takes_media: bool = False  # a file (photo, PDF) answers this step; elsewhere only text
+    # The next answer records a request: a question asked here gets the step's help
+    # (`ajuda.<state>`) and the question again, never another flow half-way.
+    holds_on_questions: bool = False
 
 
 @dataclass(frozen=True)

@@ -254,7 +254,7 @@ def enter_card(turn: Turn) -> str:
 FLOW = Flow(
     steps={
         DUE_DOCUMENT: document_step(DUE_DOCUMENT, "documento.pedir_cobranca", due_for, back=START),
-        DUE_DAY: Step(ask_due_day, handle_due_day, back=START),
+        DUE_DAY: Step(ask_due_day, handle_due_day, back=START, holds_on_questions=True),
         DISPUTE_DOCUMENT: document_step(
             DISPUTE_DOCUMENT, "documento.pedir_cobranca", list_for_dispute, back=START
         ),

@@ -102,7 +102,9 @@ FLOW = Flow(
         MOVE_ADDRESS: Step(
             say_text("mudanca.pedir_numero"), handle_move_address, back=MOVE_CEP, free_text=True
         ),
-        MOVE_PERIOD: Step(ask_menu("periodo"), handle_move_period, back=MOVE_ADDRESS),
+        MOVE_PERIOD: Step(
+            ask_menu("periodo"), handle_move_period, back=MOVE_ADDRESS, holds_on_questions=True
+        ),
     },
     entries={nlu.MUDANCA: enter_move},
 )

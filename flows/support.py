@@ -425,7 +425,9 @@ FLOW = Flow(
         VISIT_DOCUMENT: document_step(
             VISIT_DOCUMENT, "documento.pedir_visita", visit_for, back=SUPPORT_MENU
         ),
-        VISIT_PERIOD: Step(ask_menu("periodo"), handle_visit_period, back=SUPPORT_MENU),
+        VISIT_PERIOD: Step(
+            ask_menu("periodo"), handle_visit_period, back=SUPPORT_MENU, holds_on_questions=True
+        ),
         TRUST_UNLOCK_OFFER: yes_no_step(
             TRUST_UNLOCK_OFFER,
             "desbloqueio.oferta",

@@ -263,12 +263,14 @@ FLOW = Flow(
             handle_period,
             back=START,
             brief=say_text("curta.suspension_period"),
+            holds_on_questions=True,
         ),
         SUSPENSION_START: Step(
             say_text("pausa.a_partir"),
             handle_start,
             back=SUSPENSION_PERIOD,
             brief=say_text("curta.suspension_start"),
+            holds_on_questions=True,
         ),
         SUSPENSION_CONFIRM: Step(
             ask_confirm,

@@ -220,7 +220,12 @@ FLOW = Flow(
         ),
         # "visita_aberta" shows three; "não veio" (4) is read from words, not shown.
         VISIT_MANAGE: Step(ask_menu("visita_aberta"), handle_visit_manage, back=START),
-        VISIT_NEW_PERIOD: Step(ask_menu("periodo"), handle_visit_new_period, back=VISIT_MANAGE),
+        VISIT_NEW_PERIOD: Step(
+            ask_menu("periodo"),
+            handle_visit_new_period,
+            back=VISIT_MANAGE,
+            holds_on_questions=True,
+        ),
         VISIT_CANCEL_CONFIRM: yes_no_step(
             VISIT_CANCEL_CONFIRM,
             "visitas.confirmar_cancelamento",
