@@ -62,6 +62,7 @@ def document_customer(turn: Turn, document: Document | None = None) -> Customer 
     """Look up the customer of the document in the message (Invalid if malformed)."""
     document = document or read_document(turn)
     turn.data["document_masked"] = document.masked
+    turn.data.pop("by_phone", None)  # typed now: "the document you gave" is right again
     customer = turn.bot.business.find_customer(document.value)
     if customer is not None:
         turn.data["customer"] = document.value
@@ -150,6 +151,7 @@ def by_phone(turn: Turn, state: str, on_found: FoundHandler) -> str:
     turn.data["customer"] = customer.document
     turn.data["document_masked"] = mask_document(customer.document)
     turn.data["verified"] = customer.document  # the phone is on record: the second factor
+    turn.data["by_phone"] = True  # nothing was typed: "the document you gave" would be wrong
     log.info("holder of %s identified by the phone on record", turn.data["document_masked"])
     return on_found(turn, customer)
 
@@ -183,7 +185,8 @@ def with_customer(turn: Turn, document_state: str, on_found: FoundHandler) -> st
     customer = known_customer(turn)
     if customer is None or _names_another_document(turn.text, customer):
         return document_state
-    turn.say("documento.ja_informado", documento=turn.data.get("document_masked", ""))
+    key = "documento.ja_identificado" if turn.data.get("by_phone") else "documento.ja_informado"
+    turn.say(key, documento=turn.data.get("document_masked", ""))
     return on_found(turn, customer)
 
 

@@ -327,3 +327,12 @@ def test_the_new_address_is_kept(chat, address):
     chat.say("01415-000")
     chat.say(address)
     assert chat.state() == "move_period"
+
+
+def test_a_second_request_after_the_number_names_the_record_not_a_typed_document(chat):
+    chat.say("qual o meu plano")
+    chat.say("1")  # the account found by the number
+    chat.say("quero a segunda via do boleto")
+
+    assert chat.said("documento.ja_identificado")
+    assert not chat.said("documento.ja_informado")
