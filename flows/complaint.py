@@ -12,6 +12,7 @@ from __future__ import annotations
 import content
 import understanding as nlu
 from answers import answers, yes_no
+from business_data import BackendUnavailable
 from conversation import Flow, Invalid, Step, Turn, say_text, yes_no_step
 from flows.attendant import handoff
 from flows.boleto import CLOSING
@@ -29,7 +30,14 @@ NOT_GONE_ON = frozenset({nlu.ATENDENTE, nlu.FAQ, nlu.SUPORTE, nlu.OUTRO_PROBLEMA
 
 
 def enter_complaint(turn: Turn) -> str:
-    """Acknowledge; record at once when the message tells what happened, else ask."""
+    """Acknowledge; record at once when the message tells what happened, else ask.
+
+    One complaint per conversation: angry words again go into the one already recorded.
+    """
+    if turn.data.get("complaint") is not None:
+        amend(turn)
+        turn.say("reclamacao.anotado", protocolo=turn.data["protocol"])
+        return COMPLAINT_ATTENDANT
     turn.say("reclamacao.sinto_muito")
     if len(nlu.normalize(turn.text).split()) >= TOLD_ENOUGH_WORDS:
         return record_complaint(turn)
@@ -52,7 +60,7 @@ def record(turn: Turn) -> None:
     if not said or said[-1] != scrub(turn.text)[:300]:
         said.append(scrub(turn.text)[:300])
     details = {
-        "customer": turn.data.get("customer_id", ""),
+        "customer": turn.data.get("customer_id") or _customer_of_phone(turn),
         "description": " / ".join(said)[:KEPT_CHARS],
     }
     recorded = turn.record("complaint", details)
@@ -68,10 +76,28 @@ def adds_to_complaint(turn: Turn) -> bool:
     intent = nlu.detect_intent(turn.text)
     if words < MORE_WORDS or intent not in (None, nlu.RECLAMACAO):
         return False
+    amend(turn)
+    return True
+
+
+def amend(turn: Turn) -> None:
+    """Add this message to the complaint recorded earlier in the conversation."""
+    complaint = turn.data["complaint"]
     details = complaint["details"]
     details["description"] = f"{details['description']} / {scrub(turn.text)[:300]}"[:KEPT_CHARS]
     turn.bot.records.amend(complaint["id"], details)
-    return True
+
+
+def _customer_of_phone(turn: Turn) -> str:
+    """The customer code of the only account with this phone on record ("" otherwise).
+
+    Only a reference for the team: nothing of the account is said to the customer.
+    """
+    try:
+        found = turn.bot.business.customers_by_phone(turn.message.phone)
+    except BackendUnavailable:
+        return ""
+    return found[0].id if len(found) == 1 else ""
 
 
 def record_complaint(turn: Turn) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import understanding as nlu
-from conftest import says
+from conftest import MARIA_PHONE, Chat, says
 
 
 @pytest.mark.parametrize(
@@ -110,3 +110,22 @@ def test_asking_for_a_person_instead_of_describing_records_and_hands_over(chat):
     chat.say("quero falar com um atendente")
     assert [r.kind for r in chat.records()] == ["complaint", "handoff"]
     assert chat.state() == "human"
+
+
+def test_a_complaint_from_a_phone_on_record_names_the_customer(client, zapi):
+    maria = Chat(client, zapi, MARIA_PHONE)
+    maria.say("ja liguei 3 vezes e ninguem resolve, vou no procon")
+
+    [complaint] = [r for r in maria.records() if r.kind == "complaint"]
+    assert complaint.details["customer"]  # the team can find the account
+
+
+def test_angry_words_again_go_into_the_same_complaint(chat):
+    chat.say("um absurdo, 3 dias sem internet e ninguem resolve")
+    chat.say("menu")
+    answer = chat.say("vcs sao uma vergonha, ja liguei mil vezes")
+
+    assert says(answer, "reclamacao.anotado")
+    complaints = [r for r in chat.records() if r.kind == "complaint"]
+    assert len(complaints) == 1
+    assert "mil vezes" in complaints[0].details["description"]
