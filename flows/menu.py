@@ -23,7 +23,9 @@ from conversation import (
     pick,
     say_text,
 )
-from flows.identify import START
+from flows.attendant import handoff
+from flows.identify import START, carries_document, document_customer, lookup_allowed, read_document
+from flows.sales import carries_cep
 from replies import Reply
 
 MAIN_MENU = START
@@ -42,6 +44,9 @@ def ask_anything_else(turn: Turn) -> list[Reply]:
 
 def handle_main_menu(turn: Turn) -> str:
     """A main-menu option by number; free words are handled by the engine's fallback."""
+    kept = data_at_the_menu(turn)
+    if kept is not None:
+        return kept
     picked = pick(turn, len(MAIN_MENU_INTENTS), content.text("geral.menu_invalido"))
     return turn.bot.jump(turn, MAIN_MENU_INTENTS[picked - 1])
 
@@ -60,9 +65,36 @@ def handle_anything_else(turn: Turn) -> str:
     intent = nlu.detect_intent(turn.text)
     if intent is not None:
         return turn.bot.jump_to_words(turn, intent)
+    kept = None if pending else data_at_the_menu(turn)
+    if kept is not None:
+        return kept
     if pending:
         return _pending_answer(turn, pending)
     return _closing_answer(turn)
+
+
+def data_at_the_menu(turn: Turn) -> str | None:
+    """A CPF/CNPJ or a CEP sent where a menu was shown: used, not "não entendi".
+
+    The document is looked up and kept for the request that follows ("Vou usar o
+    documento… que você já informou"); a CEP alone is a coverage question.
+    """
+    if turn.message.choice_id is not None or choice(turn, len(MAIN_MENU_INTENTS)) is not None:
+        return None
+    if nlu.detect_intent(turn.text) is not None:
+        return None  # "2ª via, meu cpf …": the request, which reads the document itself
+    if carries_cep(turn.text):
+        return turn.bot.jump(turn, nlu.COBERTURA)  # the coverage step reads the CEP at once
+    if carries_document(turn.text):
+        document = read_document(turn)
+        if not lookup_allowed(turn, document):
+            turn.say("identidade.limite_consultas")
+            return handoff(turn, "lookup_limit")
+        found = document_customer(turn, document) is not None
+        turn.say("documento.anotado" if found else "documento.anotado_sem_cadastro",
+                 documento=document.masked)  # fmt: skip
+        return MAIN_MENU
+    return None
 
 
 def _pending_answer(turn: Turn, pending: str) -> str:
