@@ -556,6 +556,9 @@ UNCHANGED_2 = [
     ("preciso de um tecnico", nlu.SUPORTE),
     ("tecnico", nlu.SUPORTE),
     ("paguei duas vezes o mesmo boleto", COBRANCA_INDEVIDA),
+    ("a internet caiu e agora pede senha", SEM_INTERNET),
+    ("robo burro", ATENDENTE),  # not a question: a hint for a person, as before
+    ("e o boleto", BOLETO),
 ]
 
 NOT_THIS_2 = [
@@ -570,6 +573,10 @@ NOT_THIS_2 = [
     ("ta normal agora", "faq:horario"),
     ("a net ta horrivel hoje", "faq:horario"),
     ("quero cancelar, o tecnico é muito ruim", VISITA),  # the contract, not the visit
+    ("quando abre o boleto da erro", "faq:horario"),
+    ("hoje nenhum site abre", "faq:horario"),
+    ("se mudar o plano fica mais caro?", MUDANCA),  # "if", not moving
+    ("paguei o boleto", BOLETO),
 ]
 
 SECOND_REVIEW = [
