@@ -39,7 +39,7 @@ def test_pause_phrasings(text):
     ("text", "intent"),
     [
         ("minha internet foi suspensa", nlu.SEM_INTERNET),
-        ("suspenderam minha internet, ja paguei", nlu.SEM_INTERNET),
+        ("suspenderam minha internet, ja paguei", nlu.PAGO_CORTADO),  # not a pause
         ("quero cancelar a internet", nlu.CANCELAR),
         ("nao quero suspender, quero cancelar", nlu.CANCELAR),
     ],

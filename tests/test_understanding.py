@@ -618,7 +618,7 @@ INTENT_CORPUS: list[tuple[str, str | None]] = [
     ("qual o horário?", FAQ),
     ("bom dia, tudo certo?", None),
     ("boa", None),
-    ("ja paguei", None),
+    ("ja paguei", PAGO_CORTADO),  # said alone: the payment is checked (second review)
     ("paguei a fatura ontem", None),
     ("eu nao quero cancelar nao", None),
     ("cancelar a cobranca", None),
