@@ -340,6 +340,7 @@ def _sender(config: Config) -> Sender:
         connect_timeout=config.zapi_connect_timeout,
         read_timeout=config.zapi_read_timeout,
         retries=config.zapi_retries,
+        pool_size=config.sender_concurrency,
     )
     # Simulated customers (reserved phones) must never reach real WhatsApp.
     return simulator.route_simulated_phones(client) if config.simulator_enabled else client

@@ -175,8 +175,13 @@ class ZApiClient:
         retries: int = 3,
         backoff_factor: float = 0.5,
         session: requests.Session | None = None,
+        pool_size: int = 10,
     ) -> None:
-        """Check the settings and prepare the session; nothing is sent yet."""
+        """Check the settings and prepare the session; nothing is sent yet.
+
+        `pool_size` connections are kept open: one per sender thread, so concurrent sends
+        reuse them instead of opening and discarding a connection each time.
+        """
         _check_settings(instance_id, token, connect_timeout, read_timeout, retries, backoff_factor)
         root = f"{base_url.rstrip('/')}/"
         self._base = f"{root}instances/{instance_id}/token/{token}/"
@@ -188,7 +193,10 @@ class ZApiClient:
         self.interactive = interactive
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
-        self._session.mount(root, HTTPAdapter(max_retries=_retry_policy(retries, backoff_factor)))
+        adapter = HTTPAdapter(
+            max_retries=_retry_policy(retries, backoff_factor), pool_maxsize=max(1, pool_size)
+        )
+        self._session.mount(root, adapter)
         for name in _URLLIB3_LOGGERS:
             logging.getLogger(name).addFilter(_REDACT_FILTER)  # idempotent
 

@@ -83,7 +83,8 @@ CONVERSATION = [
     ("1", "CPF ou CNPJ"),  # no internet: who is the customer?
     ("529.982.247-25", "luz está vermelha"),  # account fine: red light on the modem?
     ("nao", "reiniciar o modem"),  # no red light: restart the modem; back?
-    ("nao", "enviar um técnico"),  # not back: a visit, which period?
+    ("nao", "enviar um técnico"),  # not back: a visit; the holder's CEP first (LGPD)
+    ("01310-100", "melhor período"),  # the installation CEP: which period?
     ("1", "visita técnica foi solicitada"),  # morning: visit recorded
 ]
 MAX_SECONDS = 420  # one configuration's run: no new message is posted after this

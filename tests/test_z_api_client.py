@@ -677,3 +677,11 @@ def test_console_prints_personal_data_masked_but_keeps_it_for_the_simulator():
         BARCODE,
         PIX,
     ]
+
+
+def test_the_connection_pool_holds_one_connection_per_sender_thread():
+    client = ZApiClient(INSTANCE, TOKEN, base_url=BASE, pool_size=64)
+    adapter = client._session.get_adapter(f"{BASE}/instances/")
+    # Fewer than the sender's threads and every concurrent send past the pool would open
+    # and discard its own connection ("Connection pool is full").
+    assert adapter._pool_maxsize == 64
