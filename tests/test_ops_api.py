@@ -38,11 +38,9 @@ def bearer(token: str = ADMIN_TOKEN) -> dict:
 
 
 @pytest.fixture
-def app(config, clock, zapi):
-    app = create_app(replace(config, admin_token=ADMIN_TOKEN), clock=clock)
-    app.config.update(TESTING=True)
-    yield app
-    app.extensions["theo"].records.dispose()
+def config(config):
+    """The usual test configuration (conftest's `app` builds on it), with the ops token."""
+    return replace(config, admin_token=ADMIN_TOKEN)
 
 
 @pytest.fixture
@@ -83,7 +81,7 @@ def test_every_ops_route_answers_the_right_token(client, method, path, body):
 
 @pytest.mark.parametrize(("method", "path", "body"), ROUTES)
 def test_every_ops_route_is_off_without_a_token_configured(config, clock, zapi, method, path, body):
-    app = create_app(config, clock=clock)  # ADMIN_TOKEN unset
+    app = create_app(replace(config, admin_token=""), clock=clock)  # ADMIN_TOKEN unset
     response = app.test_client().open(path, method=method, json=body, headers=bearer())
     assert response.status_code == 404
 

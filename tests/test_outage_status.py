@@ -7,7 +7,6 @@ from dataclasses import replace
 import pytest
 
 import understanding as nlu
-from app import create_app
 from conftest import MARIA_PHONE, Chat, says
 
 ADMIN_TOKEN = "ops-token-0123456789abcdef"
@@ -58,11 +57,9 @@ def test_other_when_questions_are_not_outage_status(text, intent):
 
 
 @pytest.fixture
-def app(config, clock, zapi):
-    app = create_app(replace(config, admin_token=ADMIN_TOKEN), clock=clock)
-    app.config.update(TESTING=True)
-    yield app
-    app.extensions["theo"].records.dispose()
+def config(config):
+    """The usual test configuration (conftest's `app` builds on it), with the ops token."""
+    return replace(config, admin_token=ADMIN_TOKEN)
 
 
 def test_an_outage_in_the_area_is_told_after_identifying(client, zapi):

@@ -23,11 +23,9 @@ ISSUE_KEYS = {"boleto", "support", "contract", "coverage", "plan", "attendant"}
 
 
 @pytest.fixture
-def app(config, clock, zapi):
-    app = create_app(replace(config, admin_token=ADMIN_TOKEN), clock=clock)
-    app.config.update(TESTING=True)
-    yield app
-    app.extensions["theo"].records.dispose()
+def config(config):
+    """The usual test configuration (conftest's `app` builds on it), with the ops token."""
+    return replace(config, admin_token=ADMIN_TOKEN)
 
 
 def auth() -> dict[str, str]:
@@ -205,7 +203,8 @@ def test_bad_queries_are_refused_with_a_json_error(client, query):
 
 def test_stats_need_the_token(client, config, clock, zapi):
     assert client.get("/admin/stats").status_code == 401
-    off = create_app(config, clock=clock).test_client()  # no ADMIN_TOKEN: the route is off
+    # No ADMIN_TOKEN: the route is off.
+    off = create_app(replace(config, admin_token=""), clock=clock).test_client()
     assert off.get("/admin/stats", headers=auth()).status_code == 404
 
 
