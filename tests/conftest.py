@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -300,6 +301,36 @@ def chat(client, zapi) -> Chat:
 def stranger(client, zapi) -> Chat:
     """Someone writing from a phone that is on no customer's record."""
     return Chat(client, zapi, CUSTOMER_PHONE)
+
+
+# --- A real browser: Debian's Chromium, headless, for the simulator and the ops page ---
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="browser tests skipped: /usr/bin/chromium is missing "
+    "(install Debian's package: apt-get install chromium; `make test` does it as root)",
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium per test module (Playwright is imported only by the tests that use it)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 # --- Databases: a throwaway Postgres schema, or the same test on SQLite too -----------

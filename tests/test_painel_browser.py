@@ -9,28 +9,23 @@ from __future__ import annotations
 
 import copy
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from test_simulator_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, screenshot
+from playwright.sync_api import Browser, Page, expect
+from test_simulator_browser import DESKTOP, PHONE, screenshot, start_local_theo
 
 import content
-from conftest import load_fixture
-from gunicorn_server import start_theo, stop
+from conftest import load_fixture, needs_chromium
+from gunicorn_server import stop
 
 ADMIN_TOKEN = "painel-browser-token-0123456789"
 CUSTOMER = "5511987650077"
 ATTENDED = "5511987650078"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="browser tests skipped: /usr/bin/chromium is missing "
-    "(install Debian's package: apt-get install chromium; `make test` does it as root)",
-)
+pytestmark = needs_chromium  # the `browser` fixture is in conftest
 
 
 def post(base: str, body: dict) -> None:
@@ -63,17 +58,7 @@ def admin(base: str, path: str) -> dict:
 @pytest.fixture(scope="module")
 def theo(tmp_path_factory) -> Iterator[str]:
     folder: Path = tmp_path_factory.mktemp("painel")
-    env = {
-        "ZAPI_INSTANCE_ID": "",
-        "ZAPI_TOKEN": "",
-        "DATABASE_URL": "",
-        "SQLITE_PATH": str(folder / "theo.sqlite3"),
-        "SIMULATOR_ENABLED": "false",
-        "GUNICORN_THREADS": "4",
-        "ADMIN_TOKEN": ADMIN_TOKEN,
-        "SENDER_MODE": "inline",
-    }
-    base, process = start_theo(env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base, process = start_local_theo(folder, ADMIN_TOKEN=ADMIN_TOKEN, SENDER_MODE="inline")
     # A customer asks for a person (a recorded handoff request); another is attended.
     for number, text in enumerate(("oi", "quero falar com um atendente"), start=1):
         customer_says(base, CUSTOMER, text, number)
@@ -81,14 +66,6 @@ def theo(tmp_path_factory) -> Iterator[str]:
     attendant_says(base, ATTENDED, "Oi, aqui é a Ana do suporte, já vou te ajudar")
     yield base
     stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def open_page(browser: Browser, theo: str, viewport: dict) -> tuple[Page, list[str]]:

@@ -8,33 +8,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 import content
-from conftest import zapi_env
+from conftest import needs_chromium, zapi_env
 from gunicorn_server import ROOT, free_port, start_theo, stop
 from zapi_fake import FakeZApiServer
 
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="browser tests skipped: /usr/bin/chromium is missing "
-    "(install Debian's package: apt-get install chromium; `make test` does it as root)",
-)
+pytestmark = needs_chromium  # the `browser` fixture is in conftest
 
 
 def start_local_theo(tmp_path: Path, **settings: str) -> tuple[str, subprocess.Popen]:
@@ -56,14 +41,6 @@ def theo(tmp_path_factory) -> Iterator[str]:
     base, process = start_local_theo(tmp_path_factory.mktemp("simulator"))
     yield base
     stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
