@@ -79,13 +79,15 @@ def data_at_the_menu(turn: Turn) -> str | None:
     The document is looked up and kept for the request that follows ("Vou usar o
     documento… que você já informou"); a CEP alone is a coverage question.
     """
-    if turn.message.choice_id is not None or choice(turn, len(MAIN_MENU_INTENTS)) is not None:
+    cep, has_document = carries_cep(turn.text), carries_document(turn.text)
+    # Cheap checks first: most messages at a menu carry neither, and skip the reading below.
+    if not (cep or has_document) or turn.message.choice_id is not None:
         return None
-    if nlu.detect_intent(turn.text) is not None:
+    if choice(turn, len(MAIN_MENU_INTENTS)) is not None or nlu.detect_intent(turn.text):
         return None  # "2ª via, meu cpf …": the request, which reads the document itself
-    if carries_cep(turn.text):
+    if cep:
         return turn.bot.jump(turn, nlu.COBERTURA)  # the coverage step reads the CEP at once
-    if carries_document(turn.text):
+    if has_document:
         document = read_document(turn)
         if not lookup_allowed(turn, document):
             turn.say("identidade.limite_consultas")
