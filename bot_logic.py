@@ -408,9 +408,7 @@ class BotLogic:
         if answers().says("chamado", turn.text):
             turn.say("geral.estou_aqui")  # "alô?", "???": not a wrong answer, just waiting
             return self._again(turn)
-        if self._held(turn, step) or (
-            answers().says("pergunta", turn.text) and content.has(f"ajuda.{state}")
-        ):
+        if self._asks_back(turn, step):
             turn.say(f"ajuda.{state}")  # a question asked back gets its answer, then ours again
             return self._again(turn)
         strikes = turn.data.get("invalid", 0) + 1
@@ -435,7 +433,7 @@ class BotLogic:
         intent = nlu.detect_intent(turn.text)
         if intent is None:
             return None
-        if intent not in ASIDES and self._held(turn, step):
+        if intent not in ASIDES and step.holds_on_questions and self._asks_back(turn, step):
             return None  # _fallback answers the question with the step's help
         if intent in ASIDES and turn.state not in (START, CLOSING) and ASIDES[intent](turn):
             return self._again(turn)  # answered in passing: the flow's question again
@@ -449,10 +447,15 @@ class BotLogic:
         self._remember_second_request(turn, intent)
         return target
 
-    def _held(self, turn: Turn, step: Step) -> bool:
-        """A question at a step about to record a request: it is answered, not left."""
-        asked = turn.text.rstrip().endswith("?") or answers().says("pergunta", turn.text)
-        return step.holds_on_questions and asked and content.has(f"ajuda.{turn.state}")
+    def _asks_back(self, turn: Turn, step: Step) -> bool:
+        """A question the step's help answers ("o que é isso?"); at a step about to record
+        a request (`holds_on_questions`) any message ending in "?" counts, so it is not left.
+        """
+        if not content.has(f"ajuda.{turn.state}"):
+            return False
+        if answers().says("pergunta", turn.text):
+            return True
+        return step.holds_on_questions and turn.text.rstrip().endswith("?")
 
     def _again(self, turn: Turn) -> str:
         """Stay in the current state; ask its short question next instead of the full one."""
