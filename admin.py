@@ -14,7 +14,6 @@ Every route answers 404 while its token is unset, and 401 without the right one.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +30,6 @@ log = logging.getLogger("theo.admin")
 admin = Blueprint("admin", __name__)
 ADMIN = ("admin_token",)
 MAX_LISTED = 200
-_WORD = re.compile(r"\b[^\W\d_][^\W_]*")
 
 
 @admin.get("/admin/outbox")
