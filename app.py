@@ -114,6 +114,10 @@ class Theo:
             return self.bot.handle(message, deliver=store)
         except (StorageUnavailable, RedisError):
             raise  # nothing half-done: the webhook asks Z-API to deliver the message again
+        except SQLAlchemyError as error:
+            # The turn's writes did not commit (all or none): the message is redone.
+            log.error("storing the turn for %s failed: %s", mask_phone(message.phone), error)
+            raise StorageUnavailable from error
         except Exception:
             # A bug must not leave the customer unanswered nor make Z-API redeliver in a loop.
             log.exception("handling failed for %s", mask_phone(message.phone))
@@ -191,6 +195,9 @@ def create_app(
     app.register_blueprint(webhook)
     security.install(app, config)
     limiter = rate_limits.install(app, config)
+    # The webhook is limited per phone (rate_limits.throttle), never per address: Z-API
+    # posts every customer's message from a few addresses.
+    limiter.exempt(webhook)
     admin.install(app, limiter)
     ops_api.install(app, limiter)
     admin_stats.install(app, limiter)

@@ -60,6 +60,7 @@ from records import RecordsStore
 from replies import Reply, join_plain
 from sessions import Session, SessionStore
 from timers import EXPIRY, HANDBACK, REMINDER, Timer, TimerStore
+from transactions import one_commit
 
 __all__ = ["CONFIRM", "END", "HUMAN", "BotLogic", "Step", "Turn"]
 
@@ -171,18 +172,22 @@ class BotLogic:
             if deliver is not None and replies:
                 deliver(replies)
             return replies
-        if session is None:
-            protocol = self.records.new_protocol(message.phone, now)
-            turn = Turn(self, Session(state=START, data={"protocol": protocol}), message, now)
-            self._guarded(turn, self._greet)
-        else:
-            turn = Turn(self, session, message, now)
-            self._upgrade(turn)
-            self._guarded(turn, self._advance)
-        replies = join_plain(turn.out)
-        if deliver is not None:
-            deliver(replies)
-        self._store(turn)
+        # The turn's writes (protocol, requests, replies, timers, the flow's run) are
+        # committed together; the session moves on only once they are stored.
+        with one_commit(self.records.engine):
+            if session is None:
+                protocol = self.records.new_protocol(message.phone, now)
+                turn = Turn(self, Session(state=START, data={"protocol": protocol}), message, now)
+                self._guarded(turn, self._greet)
+            else:
+                turn = Turn(self, session, message, now)
+                self._upgrade(turn)
+                self._guarded(turn, self._advance)
+            replies = join_plain(turn.out)
+            if deliver is not None:
+                deliver(replies)
+            self._write_turn(turn)
+        self._keep_session(turn)
         return replies
 
     def _guarded(self, turn: Turn, advance: Callable[[Turn], None]) -> None:
@@ -268,26 +273,34 @@ class BotLogic:
         A phone on record is matched by the installation CEP; it is then counted as told
         (it gets the "service is back" message). Only the area is said: no account data.
         """
-        phone = turn.message.phone
-        key, outage = "massiva.saudacao", self.outages.told_about(phone, turn.now)
+        phone, active = turn.message.phone, self.outages.listed(only_active=True)
+        if not active:
+            return ""  # the usual greeting: one query, no ERP lookup
+        key, outage = "massiva.saudacao", self.outages.told_about(phone, turn.now, active)
         if outage is None:
-            key, outage = "massiva.saudacao_area", self.outage_for_phone(phone, turn.now)
+            key, outage = "massiva.saudacao_area", self.outage_for_phone(phone, turn.now, active)
             if outage is None:
                 return ""
             self.outages.note_told(outage, phone, turn.now)
         forecast = describe_moment(outage.expected_end.astimezone(turn.now.tzinfo), turn.now)
         return "\n\n" + content.text(key, mensagem=outage.message, previsao=forecast)
 
-    def outage_for_phone(self, phone: str, now: datetime) -> Outage | None:
-        """An outage over the address of a customer with this phone on record, if any."""
-        if not self.outages.listed(only_active=True, limit=1):
+    def outage_for_phone(
+        self, phone: str, now: datetime, active: list[Outage] | None = None
+    ) -> Outage | None:
+        """An outage over the address of a customer with this phone on record, if any.
+
+        `active`: the active outages, when the caller has just listed them.
+        """
+        active = self.outages.listed(only_active=True) if active is None else active
+        if not active:
             return None  # no outage at all: spare the ERP a phone lookup on every greeting
         try:
             customers = self.business.customers_by_phone(phone)
         except BackendUnavailable:
             return None  # a greeting never waits on the provider's system
         for customer in customers:
-            outage = self.outages.for_cep(customer.cep, now)
+            outage = self.outages.for_cep(customer.cep, now, active)
             if outage is not None:
                 return outage
         return None
@@ -518,6 +531,12 @@ class BotLogic:
         session.version = FLOWS_VERSION
 
     def _store(self, turn: Turn) -> None:
+        with one_commit(self.records.engine):
+            self._write_turn(turn)
+        self._keep_session(turn)
+
+    def _write_turn(self, turn: Turn) -> None:
+        """The turn's stats and timers, in the turn's transaction."""
         turn.session.version = FLOWS_VERSION
         if turn.state == HUMAN:
             # Handed over in this turn: the silence counts from now (see _human_over).
@@ -525,12 +544,16 @@ class BotLogic:
         else:
             turn.data.pop("human_until", None)
         self._track_run(turn)
+        # The timers carry this stamp; the session is saved with it (see _timer_message).
+        turn.session.updated_at = self.clock()
+        self._plan_timers(turn.message.phone, None if turn.state == END else turn.session)
+
+    def _keep_session(self, turn: Turn) -> None:
+        """Once the turn's writes are committed: the conversation moves on (or ends)."""
         if turn.state == END:
             self.sessions.drop(turn.message.phone)
-            self._plan_timers(turn.message.phone, None)
         else:
-            self.sessions.save(turn.message.phone, turn.session)
-            self._plan_timers(turn.message.phone, turn.session)
+            self.sessions.save(turn.message.phone, turn.session, at=turn.session.updated_at)
 
     # -- timers: what is due when the customer goes quiet --
     def _plan_timers(self, phone: str, session: Session | None) -> None:
@@ -622,21 +645,23 @@ class BotLogic:
         `#theo`, takes it back and offers the menu)."""
         if session is not None and self._hands_back(message.text):
             return self._take_back(message, session, now)
-        if session is None:
-            session = Session(
-                state=HUMAN, data={"protocol": self.records.new_protocol(message.phone, now)}
-            )
-        run_before = dict(session.data.get("run") or {})
-        flow_stats.mark(session.data, HANDED_OVER, only_open=True)
-        self._flush_run(session.data, run_before, now)
-        session.state = HUMAN
-        # Never shorten a longer silence (e.g. an out-of-hours handoff waiting for reopening).
-        session.ttl = max(session.ttl or 0, self.human_ttl)
-        # Each attendant message keeps the silence alive for the whole hand-back time.
-        until = max(session.data.get("human_until", 0), self.clock() + self.human_ttl)
-        session.data["human_until"] = until
-        self.sessions.save(message.phone, session)
-        self._plan_timers(message.phone, session)
+        with one_commit(self.records.engine):
+            if session is None:
+                session = Session(
+                    state=HUMAN, data={"protocol": self.records.new_protocol(message.phone, now)}
+                )
+            run_before = dict(session.data.get("run") or {})
+            flow_stats.mark(session.data, HANDED_OVER, only_open=True)
+            self._flush_run(session.data, run_before, now)
+            session.state = HUMAN
+            # Never shorten a longer silence (e.g. an out-of-hours handoff waiting to reopen).
+            session.ttl = max(session.ttl or 0, self.human_ttl)
+            # Each attendant message keeps the silence alive for the whole hand-back time.
+            until = max(session.data.get("human_until", 0), self.clock() + self.human_ttl)
+            session.data["human_until"] = until
+            session.updated_at = self.clock()
+            self._plan_timers(message.phone, session)
+        self.sessions.save(message.phone, session, at=session.updated_at)
         log.info("attendant took over %s", mask_phone(message.phone))
         return []  # nothing to say: a person is talking
 

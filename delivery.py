@@ -106,6 +106,10 @@ class Deliverer:
         self._free = self.concurrency
         self._dispatcher: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
+        # Sends that went out, waiting to be marked sent: the dispatcher writes them all in
+        # one transaction (group commit) instead of one commit per send.
+        self._sent: list[tuple[int, list[str]]] = []
+        self._sent_guard = threading.Lock()
 
     # -- running --
     def start(self) -> None:
@@ -134,6 +138,7 @@ class Deliverer:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        self._record_sent()
         Deliverer.running_instances.discard(self)
         log.info("sender stopped")
 
@@ -165,6 +170,7 @@ class Deliverer:
             if not free:
                 continue
             try:
+                self._record_sent()  # first: a phone's next reply is due once this one is marked
                 claimed = self.outbox.claim(
                     self.clock(), limit=free, lease_seconds=self.lease_seconds
                 )
@@ -188,16 +194,37 @@ class Deliverer:
 
     def _send_and_free(self, item: OutgoingReply) -> None:
         try:
-            self._deliver(item)
+            self._deliver(item, batched=True)
         finally:
             with self._slots:
                 self._free += 1
                 self._slots.notify()
             self._wake.set()
 
+    def _record_sent(self) -> None:
+        """Mark every finished send as sent, in one transaction.
+
+        A process killed before this runs sends those replies again once their lease
+        expires (at least once, never lost), as a kill between a send and its mark did
+        before; the window is one dispatcher round.
+        """
+        with self._sent_guard:
+            done, self._sent = self._sent, []
+        if not done:
+            return
+        try:
+            self.outbox.mark_sent_many(done, self.clock())
+        except Exception:
+            with self._sent_guard:
+                self._sent[:0] = done  # tried again next round, before their leases expire
+            raise
+
     # -- one reply --
-    def _deliver(self, item: OutgoingReply) -> int:
-        """Send one reply and record the outcome; 1 when it went out."""
+    def _deliver(self, item: OutgoingReply, *, batched: bool = False) -> int:
+        """Send one reply and record the outcome; 1 when it went out.
+
+        `batched`: the "sent" mark is left to the dispatcher's next `_record_sent`.
+        """
         if item.channel == WEBHOOK:
             return self._post(item)
         began = time.monotonic()
@@ -210,7 +237,11 @@ class Deliverer:
             log.exception("sender bug while sending to %s", mask_phone(item.phone))
             self._retry_or_give_up(item, f"{type(error).__name__}")
             return 0
-        self.outbox.mark_sent(item.id, sent_ids, self.clock())
+        if batched:
+            with self._sent_guard:
+                self._sent.append((item.id, sent_ids))
+        else:
+            self.outbox.mark_sent(item.id, sent_ids, self.clock())
         self.metrics.count_reply("sent", time.monotonic() - began)
         for message_id in sent_ids:
             self.remember_sent(message_id)

@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 
 from records import UtcDateTime, _BigId, metadata
+from transactions import writing
 
 log = logging.getLogger("theo.stats")
 
@@ -124,7 +125,7 @@ class FlowRuns:
         if "csat" in run:
             fields["csat"] = run["csat"]
         is_new = run["id"] is None
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             if is_new:
                 values = {"protocol": protocol, "flow": run["flow"], "started_at": now}
                 inserted = conn.execute(insert(table).values(**values, **fields))
@@ -144,7 +145,7 @@ class FlowRuns:
             .where(table.c.protocol == protocol, table.c.outcome.is_(None))
             .values(outcome=ABANDONED, ended_at=now, updated_at=now)
         )
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             return conn.execute(query).rowcount
 
     def rows_since(self, since: datetime) -> list[dict[str, Any]]:

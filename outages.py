@@ -34,11 +34,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.exc import IntegrityError
 
 from business_data import OutageSeed, load_outage_seeds, only_digits
 from privacy import mask_phone
-from records import UtcDateTime, _BigId, lock_for_migration, metadata
+from records import UtcDateTime, _BigId, insert_new, lock_for_migration, metadata
+from transactions import reading, writing
 
 log = logging.getLogger("theo.outages")
 
@@ -154,38 +154,40 @@ class OutageStore:
             query = query.where(outages_table.c.id == outage_id)
         if before_id is not None:
             query = query.where(outages_table.c.id < before_id)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [_outage(row) for row in conn.execute(query).mappings()]
 
-    def for_cep(self, cep: str, now: datetime) -> Outage | None:
-        """The active, not stale outage covering this CEP; the latest forecast if several."""
-        current = [
-            outage
-            for outage in self.listed(only_active=True)
-            if outage.covers(cep) and not _is_stale(outage, now)
-        ]
+    def for_cep(self, cep: str, now: datetime, active: list[Outage] | None = None) -> Outage | None:
+        """The active, not stale outage covering this CEP; the latest forecast if several.
+
+        `active`: the active outages, when the caller has just listed them.
+        """
+        active = self.listed(only_active=True) if active is None else active
+        current = [outage for outage in active if outage.covers(cep) and not _is_stale(outage, now)]
         return max(current, key=lambda outage: outage.expected_end, default=None)
 
-    def told_about(self, phone: str, now: datetime) -> Outage | None:
-        """The active outage this phone was already told about, if any (for the greeting)."""
+    def told_about(
+        self, phone: str, now: datetime, active: list[Outage] | None = None
+    ) -> Outage | None:
+        """The active outage this phone was already told about, if any (for the greeting).
+
+        `active`: the active outages, when the caller has just listed them.
+        """
+        active = self.listed(only_active=True) if active is None else active
+        if not active:
+            return None
         query = select(notices_table.c.outage_id).where(notices_table.c.phone == phone)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             ids = set(conn.execute(query).scalars())
-        current = [
-            outage
-            for outage in self.listed(only_active=True)
-            if outage.id in ids and not _is_stale(outage, now)
-        ]
+        current = [outage for outage in active if outage.id in ids and not _is_stale(outage, now)]
         return max(current, key=lambda outage: outage.expected_end, default=None)
 
     def note_told(self, outage: Outage, phone: str, now: datetime) -> None:
         """Keep that `phone` was told about `outage` (once: a second telling is not counted)."""
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(notices_table).values(outage_id=outage.id, phone=phone, told_at=now)
-                )
-        except IntegrityError:
+        values = {"outage_id": outage.id, "phone": phone, "told_at": now}
+        with writing(self.engine) as conn:
+            added = conn.execute(insert_new(notices_table, conn.dialect.name).values(**values))
+        if added.rowcount == 0:
             return  # told before: one customer, one count, one "it's back"
         log.info("outage %s told to %s", outage.id, mask_phone(phone))
 

@@ -28,16 +28,16 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     delete,
     func,
-    insert,
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 
-from records import UtcDateTime, _BigId, metadata
+from records import UtcDateTime, _BigId, insert_new, metadata
 from replies import Option, Reply
+from transactions import reading, writing
 
 log = logging.getLogger("theo.outbox")
 
@@ -148,13 +148,11 @@ class Outbox:
         """Store `replies` for `phone` in order; False when `source_id` was queued already."""
         if not replies:
             return True
-        try:
-            with self.engine.begin() as conn:
-                add_rows(conn, phone, source_id, [reply_to_json(r) for r in replies], now)
-        except IntegrityError:
+        with writing(self.engine) as conn:
+            added = add_rows(conn, phone, source_id, [reply_to_json(r) for r in replies], now)
+        if not added:
             log.info("replies of this message were queued already")
-            return False
-        return True
+        return added
 
     def claim(
         self, now: datetime, *, limit: int = 1, lease_seconds: float = 120
@@ -181,7 +179,18 @@ class Outbox:
         return [_outgoing(row) for row in rows]
 
     def mark_sent(self, row_id: int, sent_ids: list[str], now: datetime) -> None:
-        self._set(row_id, status=SENT, sent_at=_utc(now), sent_ids=sent_ids, lease_until=None)
+        self.mark_sent_many([(row_id, sent_ids)], now)
+
+    def mark_sent_many(self, done: list[tuple[int, list[str]]], now: datetime) -> None:
+        """Mark rows sent, each with the ids Z-API gave its messages: one transaction."""
+        table = outbox_table
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(status=SENT, sent_at=_utc(now), sent_ids=bindparam("ids"), lease_until=None)
+        )
+        with self.engine.begin() as conn:
+            conn.execute(statement, [{"row_id": row, "ids": ids} for row, ids in done])
 
     def retry_later(self, row_id: int, error: str, at: datetime) -> None:
         """Put the reply back in line (first of its phone) to be tried again at `at`."""
@@ -261,7 +270,7 @@ class Outbox:
             outbox_table.c.created_at >= _utc(since),
             outbox_table.c.status != FAILED,
         )
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return {body["text"] for body in conn.execute(query).scalars()}
 
     # -- internals --
@@ -327,8 +336,9 @@ def add_rows(
     now: datetime | None = None,
     *,
     channel: str = WHATSAPP,
-) -> None:
-    """Queue `bodies` for `phone` in order, inside the caller's transaction `conn`.
+) -> bool:
+    """Queue `bodies` for `phone` in order, inside the caller's transaction `conn`; False
+    when `source_id` was queued already (a message handled again after a crash).
 
     Callers that write something else in the same transaction (a recorded request and
     its team alerts) get both or neither.
@@ -349,7 +359,12 @@ def add_rows(
         }
         for position, body in enumerate(bodies)
     ]
-    conn.execute(insert(outbox_table), rows)
+    statement = insert_new(outbox_table, conn.dialect.name)
+    if conn.dialect.name not in ("postgresql", "sqlite"):
+        conn.execute(statement, rows)  # a taken key raises IntegrityError there
+        return True
+    # The rows really inserted come back (a many-row rowcount is not reliable).
+    return bool(conn.execute(statement.returning(outbox_table.c.id), rows).all())
 
 
 def _utc(moment: datetime | None) -> datetime:

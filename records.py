@@ -46,8 +46,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Dialect, RowMapping
 from sqlalchemy.exc import SQLAlchemyError
+
+from transactions import reading, writing
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +204,19 @@ def normalize_database_url(database_url: str) -> str:
     return database_url
 
 
+def insert_new(table: Table, dialect: str) -> Any:
+    """INSERT that skips a row whose unique key is taken, instead of failing.
+
+    Inside a turn's transaction a failed INSERT would abort the whole turn on Postgres;
+    SQLite and Postgres both take ON CONFLICT DO NOTHING (other databases raise, as before).
+    """
+    if dialect == "postgresql":
+        return postgresql_insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing()
+    return insert(table)
+
+
 def _dump_json(value: Any) -> str:
     """Serialise details readably; odd values (dates, decimals) become text, not an error."""
     return json.dumps(value, ensure_ascii=False, default=str)
@@ -246,7 +263,11 @@ def make_engine(
     # A failed statement must not quote its values (phones, documents, names) in the
     # error text, which ends up in logs and tracebacks.
     engine = create_engine(
-        url, pool_pre_ping=True, json_serializer=_dump_json, hide_parameters=True
+        url,
+        # A server's connection may have been closed while idle; a file's never is.
+        pool_pre_ping=not str(url).startswith("sqlite"),
+        json_serializer=_dump_json,
+        hide_parameters=True,
     )
     if engine.dialect.name == "sqlite":
         _make_private_file(engine.url.database)
@@ -346,7 +367,7 @@ class RecordsStore:
 
     def new_protocol(self, phone: str, now: datetime) -> str:
         """Create and store a protocol: `now`'s date (YYYYMMDD) + a database sequence."""
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             result = conn.execute(insert(protocols_table).values(phone=phone, created_at=now))
             seq = result.inserted_primary_key[0]
             protocol = f"{now:%Y%m%d}{seq:06d}"
@@ -374,7 +395,7 @@ class RecordsStore:
             "details": dict(details),
             "created_at": created_at,
         }
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             result = conn.execute(insert(requests_table).values(**values))
             request = RecordedRequest(id=result.inserted_primary_key[0], **values)
             for listener in self.listeners:
@@ -393,7 +414,7 @@ class RecordsStore:
 
     def amend(self, request_id: int, details: dict) -> None:
         """Replace the details of a request just recorded (more the customer told about it)."""
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(
                 update(requests_table)
                 .where(requests_table.c.id == request_id)
@@ -491,7 +512,7 @@ class RecordsStore:
     def note_identity_check(self, phone: str, day: str, kind: str, subject: str) -> None:
         """Keep one document lookup or one failed second-factor answer of `phone` on `day`."""
         values = {"phone": phone, "day": day, "kind": kind, "subject": subject}
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(
                 insert(identity_checks_table).values(**values, created_at=datetime.now(UTC))
             )
@@ -504,7 +525,7 @@ class RecordsStore:
             .where(table.c.phone == phone, table.c.day == day, table.c.kind == kind)
             .order_by(table.c.id)
         )
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return list(conn.execute(query).scalars())
 
     def ping(self) -> bool:
@@ -523,7 +544,7 @@ class RecordsStore:
 
     def _fetch(self, query: Any) -> list[RecordedRequest]:
         """Run a select on the requests table and build the dataclasses."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(query).mappings().all()
         return [_to_request(row) for row in rows]
 

@@ -88,9 +88,10 @@ class RedisSessionStore:
             return None
         return session
 
-    def save(self, phone: str, session: Session) -> None:
-        """Store `session` for `phone`, stamping its activity time and renewing its expiry."""
-        session.updated_at = self.clock()
+    def save(self, phone: str, session: Session, *, at: float | None = None) -> None:
+        """Store `session` for `phone`, stamping its activity time (now, or `at`) and
+        renewing its expiry."""
+        session.updated_at = self.clock() if at is None else at
         expiry_ms = max(1, round((session.ttl or self.ttl) * 1000))
         payload = json.dumps(asdict(session), ensure_ascii=False)
         with self.client.pipeline() as pipe:

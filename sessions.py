@@ -8,7 +8,7 @@ with the same four methods can keep sessions elsewhere (e.g. Redis).
 
 from __future__ import annotations
 
-import copy
+import pickle
 import threading
 import time
 from collections import OrderedDict
@@ -36,7 +36,7 @@ class SessionStore(Protocol):
     """What the bot needs from a session store."""
 
     def get(self, phone: str) -> Session | None: ...
-    def save(self, phone: str, session: Session) -> None: ...
+    def save(self, phone: str, session: Session, *, at: float | None = None) -> None: ...
     def drop(self, phone: str) -> None: ...
     def lock(self, phone: str) -> AbstractContextManager[None]: ...
     def attended(self) -> list[tuple[str, Session]]: ...
@@ -101,13 +101,13 @@ class InMemorySessionStore:
             if self._expired(session):
                 del self._sessions[phone]
                 return None
-            return copy.deepcopy(session)
+            return _copied(session)
 
-    def save(self, phone: str, session: Session) -> None:
-        """Store `session` for `phone`, stamping its activity time."""
-        session.updated_at = self.clock()
+    def save(self, phone: str, session: Session, *, at: float | None = None) -> None:
+        """Store `session` for `phone`, stamping its activity time (now, or `at`)."""
+        session.updated_at = self.clock() if at is None else at
         with self._guard:
-            self._sessions[phone] = copy.deepcopy(session)
+            self._sessions[phone] = _copied(session)
             self._sessions.move_to_end(phone)
             self._evict()
 
@@ -124,7 +124,7 @@ class InMemorySessionStore:
         """The live sessions a person attends (state HUMAN), with their phones (for ops)."""
         with self._guard:
             return [
-                (phone, copy.deepcopy(session))
+                (phone, _copied(session))
                 for phone, session in self._sessions.items()
                 if session.state == HUMAN and not self._expired(session)
             ]
@@ -144,3 +144,12 @@ class InMemorySessionStore:
             if not self._expired(oldest) and len(self._sessions) <= self.max_sessions:
                 break
             self._sessions.popitem(last=False)
+
+
+def _copied(session: Session) -> Session:
+    """A copy sharing nothing with `session`: callers change what they get freely.
+
+    A pickle round trip, not `copy.deepcopy`: the same result for plain data, done in C
+    (a few times faster, and it runs twice a message).
+    """
+    return pickle.loads(pickle.dumps(session, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own bytes

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Column, Engine, Index, String, Table, delete, insert, or_, select, update
 
 from records import UtcDateTime, _BigId, metadata
+from transactions import reading, writing
 
 log = logging.getLogger("theo.timers")
 
@@ -81,7 +82,7 @@ class TimerStore:
             }
             for timer in timers
         ]
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(delete(timers_table).where(timers_table.c.phone == phone))
             if rows:
                 conn.execute(insert(timers_table), rows)
@@ -93,7 +94,7 @@ class TimerStore:
             .where(timers_table.c.phone == phone, timers_table.c.fired_at.is_(None))
             .order_by(timers_table.c.due_at)
         )
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [_timer(row) for row in conn.execute(query).mappings()]
 
     def claim_due(self, now: datetime, limit: int = 50) -> list[Timer]:
