@@ -172,11 +172,13 @@ class BotLogic:
             if deliver is not None and replies:
                 deliver(replies)
             return replies
-        # The turn's writes (protocol, requests, replies, timers, the flow's run) are
-        # committed together; the session moves on only once they are stored.
+        # A new protocol is committed on its own: the turn's transaction then writes only
+        # at its end, and never holds SQLite's write lock while the ERP is asked something.
+        protocol = self.records.new_protocol(message.phone, now) if session is None else ""
+        # The turn's writes (requests, replies, timers, the flow's run) are committed
+        # together; the session moves on only once they are stored.
         with one_commit(self.records.engine):
             if session is None:
-                protocol = self.records.new_protocol(message.phone, now)
                 turn = Turn(self, Session(state=START, data={"protocol": protocol}), message, now)
                 self._guarded(turn, self._greet)
             else:

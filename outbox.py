@@ -72,6 +72,7 @@ outbox_table = Table(
     UniqueConstraint("phone", "source_id", "position", name="uq_outbox_source"),
     Index("ix_outbox_status_phone", "status", "phone"),
     Index("ix_outbox_phone_sent_at", "phone", "sent_at"),
+    Index("ix_outbox_due", "status", "next_attempt_at", "id"),
     sqlite_autoincrement=True,
 )
 
@@ -141,6 +142,10 @@ class Outbox:
         # SQLite has no row locks: one claim at a time inside this process.
         self._claim_guard = threading.Lock()
         self._leases_checked_at: datetime | None = None
+        # Built once: the sender claims after every send, and building a statement costs
+        # more than SQLite takes to run it.
+        self._heads = self._due_heads()
+        self._over_limit = self._busy_query()
 
     def enqueue(
         self, phone: str, source_id: str, replies: list[Reply], now: datetime | None = None
@@ -163,7 +168,7 @@ class Outbox:
             if self._leases_checked_at is None or now - self._leases_checked_at > LEASE_CHECK:
                 self._expire_leases(conn, now)
                 self._leases_checked_at = now
-            rows = conn.execute(self._due_heads(now, limit)).mappings().all()
+            rows = conn.execute(self._heads, {"now": now, "limit": limit}).mappings().all()
             busy = self._busy_phones(conn, {row["phone"] for row in rows}, now)
             rows = [row for row in rows if row["phone"] not in busy]
             self._postpone(conn, busy, now)
@@ -274,22 +279,31 @@ class Outbox:
             return {body["text"] for body in conn.execute(query).scalars()}
 
     # -- internals --
-    def _due_heads(self, now: datetime, limit: int) -> Any:
-        table = outbox_table
-        heads = (
-            select(func.min(table.c.id))
-            .where(table.c.status.in_(IN_FLIGHT))
-            .group_by(table.c.phone)
+    def _due_heads(self) -> Any:
+        """Due replies in order (index ix_outbox_due), each the first queued of its phone;
+        parameters `now` and `limit`.
+
+        Not a GROUP BY over the whole queue: the walk stops after `limit` rows.
+        """
+        table, earlier = outbox_table, outbox_table.alias("earlier")
+        waits_behind = (
+            select(earlier.c.id)
+            .where(
+                earlier.c.phone == table.c.phone,
+                earlier.c.status.in_(IN_FLIGHT),
+                earlier.c.id < table.c.id,
+            )
+            .exists()
         )
         query = (
             select(table)
             .where(
-                table.c.id.in_(heads),
                 table.c.status == PENDING,
-                table.c.next_attempt_at <= now,
+                table.c.next_attempt_at <= bindparam("now", type_=UtcDateTime()),
+                ~waits_behind,
             )
             .order_by(table.c.next_attempt_at, table.c.id)
-            .limit(limit)
+            .limit(bindparam("limit", type_=Integer()))
         )
         return query.with_for_update(skip_locked=True) if self._skip_locked else query
 
@@ -297,14 +311,20 @@ class Outbox:
         """Of `phones`, those that got their sends-per-minute already (index on phone, sent_at)."""
         if not phones:
             return set()
+        values = {"phones": list(phones), "since": now - timedelta(minutes=1)}
+        return set(conn.execute(self._over_limit, values).scalars())
+
+    def _busy_query(self) -> Any:
         table = outbox_table
-        query = (
+        return (
             select(table.c.phone)
-            .where(table.c.phone.in_(phones), table.c.sent_at > now - timedelta(minutes=1))
+            .where(
+                table.c.phone.in_(bindparam("phones", expanding=True)),
+                table.c.sent_at > bindparam("since", type_=UtcDateTime()),
+            )
             .group_by(table.c.phone)
             .having(func.count() >= self.sends_per_minute)
         )
-        return set(conn.execute(query).scalars())
 
     def _postpone(self, conn: Any, phones: set[str], now: datetime) -> None:
         """A phone over its limit waits a little: its head row is not held, just not due yet."""
