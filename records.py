@@ -84,6 +84,7 @@ REQUEST_STATUSES = (OPEN, HANDLED)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITER = "theo_writer"  # in a pooled connection's info: it holds SqliteWriters' lock
+WRITER_WAIT_SECONDS = SQLITE_BUSY_TIMEOUT_MS / 1000  # as patient as SQLite itself
 WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
 # The records hold protocols, phones and requests: for the service's user only.
 PRIVATE_FILE_MODE = 0o600
@@ -258,7 +259,7 @@ class SqliteWriters:
         if conn.info.get(WRITER) or statement.lstrip()[:6].upper() not in WRITE_VERBS:
             return
         # Past SQLite's own patience, go on without the lock: SQLite still guards the file.
-        if self.lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        if self.lock.acquire(timeout=WRITER_WAIT_SECONDS):
             conn.info[WRITER] = True
 
     def _release(self, _dbapi_connection: Any, record: Any, *_args: Any) -> None:

@@ -6,8 +6,9 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from outbox import FAILED, PENDING, SENT, Outbox
+from outbox import FAILED, PENDING, SENT, Outbox, outbox_table
 from records import RecordsStore
 from replies import Option, Reply
 
@@ -53,6 +54,20 @@ def test_a_customer_gets_one_reply_at_a_time_in_order(outbox):
     outbox.mark_sent(first[1].id, ["Z2"], NOW)
 
     assert texts(outbox.claim(NOW, limit=10)) == ["a2"]
+
+
+def test_sends_are_marked_sent_together_and_each_keeps_its_ids(outbox):
+    outbox.enqueue(ANA, "M-1", [Reply("a1"), Reply("a2")], NOW)
+    outbox.enqueue(BETO, "M-2", [Reply("b1")], NOW)
+    first = outbox.claim(NOW, limit=10)
+
+    outbox.mark_sent_many([(item.id, [f"Z-{item.phone}"]) for item in first], NOW)
+
+    with outbox.engine.connect() as conn:
+        rows = conn.execute(select(outbox_table.c.phone, outbox_table.c.sent_ids)).all()
+    assert sorted(ids for _, ids in rows if ids) == [[f"Z-{ANA}"], [f"Z-{BETO}"]]
+    assert outbox.counts()[SENT] == 2
+    assert texts(outbox.claim(NOW, limit=10)) == ["a2"]  # Ana's line moved on
 
 
 def test_a_reply_to_retry_keeps_its_place_at_the_head_of_the_line(outbox):

@@ -685,3 +685,16 @@ def test_the_connection_pool_holds_one_connection_per_sender_thread():
     # Fewer than the sender's threads and every concurrent send past the pool would open
     # and discard its own connection ("Connection pool is full").
     assert adapter._pool_maxsize == 64
+
+
+def test_proxy_settings_are_read_from_the_environment_once(monkeypatch):
+    # requests would walk the whole environment on every send (trust_env); Theo reads it
+    # when the client is built, and still honours a proxy set there.
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "")
+    zapi = ZApiClient(INSTANCE, TOKEN, CLIENT_TOKEN)
+    try:
+        assert zapi._session.trust_env is False
+        assert zapi._session.proxies["https"] == "http://proxy.example:3128"
+    finally:
+        zapi.close()
