@@ -89,7 +89,9 @@ def resend_failed(store: RecordsStore, ids: list[int] | None) -> str:
 def run_sender(config: Config, store: RecordsStore) -> None:
     """Deliver queued replies until SIGTERM/SIGINT; the sends in flight finish first."""
     from app import build_deliverer  # the app's modules load content/: only when needed
+    from web_worker import share_the_interpreter_quickly
 
+    share_the_interpreter_quickly()  # many sending threads, as in the web process
     deliverer = build_deliverer(config, store)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
