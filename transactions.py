@@ -12,7 +12,7 @@ thread (each webhook request) has its own.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
 from sqlalchemy import Connection, Engine
@@ -35,25 +35,25 @@ def one_commit(engine: Engine) -> Iterator[None]:
             _open.reset(token)
 
 
-@contextlib.contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
+def writing(engine: Engine) -> contextlib.AbstractContextManager[Connection]:
     """A connection in a transaction: the turn's when one is open, else a new one."""
-    conn = _joined(engine)
-    if conn is not None:
-        yield conn
-        return
-    with engine.begin() as conn:
-        yield conn
+    return _turns_or(engine, engine.begin)
+
+
+def reading(engine: Engine) -> contextlib.AbstractContextManager[Connection]:
+    """A connection to read with; inside a turn, the turn's (it sees the turn's writes)."""
+    return _turns_or(engine, engine.connect)
 
 
 @contextlib.contextmanager
-def reading(engine: Engine) -> Iterator[Connection]:
-    """A connection to read with; inside a turn, the turn's (it sees the turn's writes)."""
+def _turns_or(
+    engine: Engine, open_new: Callable[[], contextlib.AbstractContextManager[Connection]]
+) -> Iterator[Connection]:
     conn = _joined(engine)
     if conn is not None:
         yield conn
         return
-    with engine.connect() as conn:
+    with open_new() as conn:
         yield conn
 
 

@@ -90,9 +90,10 @@ CONVERSATION = [
 MAX_SECONDS = 420  # one configuration's run: no new message is posted after this
 REPLY_WAIT = 60.0  # a reply not there within this is lost (even if it comes later)
 STORM_TURNS = 2  # the first messages arrive close together (the storm itself), the rest spread
-# The customers' first messages arrive evenly over this many seconds: 1,000 customers in
-# 10 s is 100 new conversations a second, far more than a provider's worst outage brings.
-RAMP_SECONDS = 10.0
+# The customers' first messages arrive evenly over this many seconds (--ramp). 0: all at
+# the same instant, the issue's storm. A ramp also stretches the fast runs (the floor at
+# 0 s), so messages/s compare fairly only between runs with the same ramp.
+RAMP_SECONDS = 0.0
 ACK_TIMEOUT = 120.0  # the floor answers only after its send: its queue can be long
 SETTLE_SECONDS = 10.0  # after the run, how long stragglers (or duplicates) may still arrive
 SAMPLE_EVERY = 0.2  # seconds between /proc samples of the server's memory

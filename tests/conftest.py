@@ -24,6 +24,7 @@ import content
 from app import create_app
 from config import Config, load_config
 from delivery import Deliverer
+from records import RecordsStore
 from timers import Scheduler
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -365,3 +366,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'theo.sqlite3'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[RecordsStore]:
+    """A records store on each test database (a module may define its own `store`)."""
+    records = RecordsStore(database_url)
+    yield records
+    records.dispose()

@@ -21,13 +21,6 @@ MARIA = "5511987650001"
 ANA = "5511955550005"
 
 
-@pytest.fixture
-def store(database_url):
-    records = RecordsStore(database_url)
-    yield records
-    records.dispose()
-
-
 def fill(store: RecordsStore) -> dict[str, str]:
     """Two customers, old and recent requests; returns their protocols."""
     old = store.new_protocol(MARIA, NOW - timedelta(days=200))

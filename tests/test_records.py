@@ -9,7 +9,6 @@ import stat
 import subprocess
 import sys
 import traceback
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -30,13 +29,6 @@ from records import (
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=timezone(timedelta(hours=-3)))
 PROTOCOL_RE = re.compile(r"^20261124\d{6,}$")
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[RecordsStore]:
-    store = RecordsStore(database_url)
-    yield store
-    store.dispose()
 
 
 def _many_protocols(store: RecordsStore, count: int) -> list[str]:

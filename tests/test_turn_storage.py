@@ -22,13 +22,6 @@ NOW = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
 ANA = "5511987650001"
 
 
-@pytest.fixture
-def store(database_url):
-    store = RecordsStore(database_url)
-    yield store
-    store.dispose()
-
-
 def test_writes_of_one_turn_are_read_back_inside_it_and_kept_together(store):
     outbox, timers = Outbox(store.engine), TimerStore(store.engine)
     with one_commit(store.engine):
