@@ -116,7 +116,11 @@ class Theo:
             raise  # nothing half-done: the webhook asks Z-API to deliver the message again
         except SQLAlchemyError as error:
             # The turn's writes did not commit (all or none): the message is redone.
-            log.error("storing the turn for %s failed: %s", mask_phone(message.phone), error)
+            log.error(
+                "storing the turn for %s failed: %s",
+                mask_phone(message.phone),
+                type(error).__name__,
+            )
             raise StorageUnavailable from error
         except Exception:
             # A bug must not leave the customer unanswered nor make Z-API redeliver in a loop.

@@ -146,6 +146,16 @@ class Outbox:
         # more than SQLite takes to run it.
         self._heads = self._due_heads()
         self._over_limit = self._busy_query()
+        self._mark_sent = (
+            update(outbox_table)
+            .where(outbox_table.c.id == bindparam("row_id"))
+            .values(
+                status=SENT,
+                sent_at=bindparam("at", type_=UtcDateTime()),
+                sent_ids=bindparam("ids"),
+                lease_until=None,
+            )
+        )
 
     def enqueue(
         self, phone: str, source_id: str, replies: list[Reply], now: datetime | None = None
@@ -188,14 +198,11 @@ class Outbox:
 
     def mark_sent_many(self, done: list[tuple[int, list[str]]], now: datetime) -> None:
         """Mark rows sent, each with the ids Z-API gave its messages: one transaction."""
-        table = outbox_table
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values(status=SENT, sent_at=_utc(now), sent_ids=bindparam("ids"), lease_until=None)
-        )
+        at = _utc(now)
         with self.engine.begin() as conn:
-            conn.execute(statement, [{"row_id": row, "ids": ids} for row, ids in done])
+            conn.execute(
+                self._mark_sent, [{"row_id": row, "ids": ids, "at": at} for row, ids in done]
+            )
 
     def retry_later(self, row_id: int, error: str, at: datetime) -> None:
         """Put the reply back in line (first of its phone) to be tried again at `at`."""
@@ -380,8 +387,8 @@ def add_rows(
         for position, body in enumerate(bodies)
     ]
     statement = insert_new(outbox_table, conn.dialect.name)
-    if conn.dialect.name not in ("postgresql", "sqlite"):
-        conn.execute(statement, rows)  # a taken key raises IntegrityError there
+    if not conn.dialect.insert_executemany_returning:
+        conn.execute(statement, rows)  # no ON CONFLICT there: a taken key raises
         return True
     # The rows really inserted come back (a many-row rowcount is not reliable).
     return bool(conn.execute(statement.returning(outbox_table.c.id), rows).all())
